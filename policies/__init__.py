@@ -1,0 +1,1 @@
+"""Bundled policy files (YAML). `policies.path(name)` finds one by name."""

@@ -1,0 +1,1 @@
+"""The `rai` command: a thin composition root over training/, audit/ and reports/."""

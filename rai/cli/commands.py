@@ -1,0 +1,57 @@
+"""What a subcommand module provides. The CLI finds them through `rai.cli.registry`.
+
+A top-level command (`rai train`, `rai gate`, ...) exports `COMMAND = Command(...)`;
+its `run(args)` returns an exit code.
+
+An audit (`rai audit fairness`, ...) exports `AUDIT = AuditCommand(...)`; its `run(args)`
+returns an `audit.result.AuditResult` and never writes `--out` itself: the `audit` group
+adds `--out`, `--append`, `--replace`, `--seed`, provenance and the atomic write, and
+`rai audit run` calls the same `run` with settings taken from a config file.
+Modules import heavy libraries (torch, transformers) inside `run`, so `rai --help` is fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from audit.result import AuditResult
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+@dataclass(frozen=True)
+class AuditCommand:
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], "AuditResult"]
+
+
+def csv_list(value: str) -> list[str]:
+    """argparse type for comma-separated lists (`--sensitive sex,race`)."""
+    items = [v.strip() for v in str(value).split(",")]
+    return [v for v in items if v]
+
+
+def positive_int(value: str) -> int:
+    n = int(value)
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return n
+
+
+def probability(value: str) -> float:
+    x = float(value)
+    if not 0.0 < x < 1.0:
+        raise argparse.ArgumentTypeError(f"must be strictly between 0 and 1, got {value}")
+    return x

@@ -1,0 +1,143 @@
+"""`rai` entry point: parse, call the library, map errors to exit codes (DESIGN.md)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from rai import __version__
+from rai.cli.commands import AuditCommand, Command
+from rai.cli.registry import AUDIT_MODULES, COMMAND_MODULES
+from rai.config import apply_config, load_yaml_mapping, resolved_config
+from rai.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, InputError
+from rai.progress import say, set_quiet
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line (what and where) and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError(f"{self.prog}: {message}")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE.yaml", help="read settings from a YAML file with the same keys as the flags")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars or status lines")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+
+
+def load_commands() -> tuple[list[Command], list[AuditCommand]]:
+    commands = [importlib.import_module(m).COMMAND for m in COMMAND_MODULES]
+    audits = [importlib.import_module(m).AUDIT for m in AUDIT_MODULES]
+    return commands, audits
+
+
+def add_audit_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options every audit shares: where the audit result goes and how it merges."""
+    parser.add_argument("--out", required=True, metavar="audit.json", help="where to write the audit result")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--append", action="store_true", help="merge into an existing --out (a section that is already there is an error)")
+    group.add_argument("--replace", action="store_true", help="merge into an existing --out, replacing a section of the same name")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (bootstrap, sampling, generation)")
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    commands, audits = load_commands()
+    parser = _Parser(prog="rai", description="Responsible-AI audit and DP fine-tuning suite.")
+    parser.add_argument("--version", action="version", version=f"rai-suite {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    leaf: dict[str, argparse.ArgumentParser] = {}
+    for cmd in commands:
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        cmd.add_arguments(p)
+        _common(p)
+        p.set_defaults(handler=cmd)
+        leaf[cmd.name] = p
+    if audits:
+        audit_p = sub.add_parser("audit", help="audit a model or data: " + ", ".join(a.name for a in audits))
+        audit_sub = audit_p.add_subparsers(dest="audit_name", metavar="AUDIT", parser_class=_Parser)
+        for a in audits:
+            p = audit_sub.add_parser(a.name, help=a.help, description=a.help)
+            a.add_arguments(p)
+            if a.name != "run":
+                add_audit_output_arguments(p)
+            _common(p)
+            p.set_defaults(handler=a)
+            leaf[f"audit {a.name}"] = p
+    return parser, leaf
+
+
+def run_audit(audit: AuditCommand, args: argparse.Namespace) -> int:
+    """Run one audit and write (or merge) its result atomically."""
+    from audit.result import read_audit, write_audit
+
+    started = time.perf_counter()
+    result = audit.run(args)
+    result.record_run(audit.name, resolved_config(args), time.perf_counter() - started, seed=args.seed)
+    out = Path(args.out)
+    if (args.append or args.replace) and out.exists():
+        result = read_audit(out).merge(result, replace=args.replace)
+    write_audit(out, result)
+    say(f"rai audit {audit.name}: wrote {out}")
+    return EXIT_OK
+
+
+def _leaf_key(argv: Sequence[str], leaf: dict[str, argparse.ArgumentParser]) -> str | None:
+    words = [w for w in argv if not w.startswith("-")]
+    if len(words) >= 2 and f"{words[0]} {words[1]}" in leaf:
+        return f"{words[0]} {words[1]}"
+    return words[0] if words and words[0] in leaf else None
+
+
+def _config_path(argv: Sequence[str]) -> str | None:
+    for i, word in enumerate(argv):
+        if word == "--config" and i + 1 < len(argv):
+            return argv[i + 1]
+        if word.startswith("--config="):
+            return word.split("=", 1)[1]
+    return None
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser, leaf = build_parser()
+    config = _config_path(argv)
+    key = _leaf_key(argv, leaf)
+    if config and key:
+        apply_config(leaf[key], load_yaml_mapping(config), where=config)
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help(sys.stderr)
+        raise InputError("no command given" if not getattr(args, "command", None) else f"rai {args.command}: no subcommand given")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    try:
+        args = parse(argv)
+        set_quiet(args.quiet)
+        if isinstance(args.handler, AuditCommand) and args.handler.name != "run":
+            return run_audit(args.handler, args)
+        return int(args.handler.run(args))
+    except InputError as exc:
+        print(f"rai: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("rai: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the composition root maps bugs to exit 3
+        if debug:
+            traceback.print_exc()
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(f"rai: internal error: {type(exc).__name__}: {first} (rerun with --debug for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())
