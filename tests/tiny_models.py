@@ -26,13 +26,12 @@ def bert_vocab() -> list[str]:
 
 def make_tiny_bert(path: str | Path, *, num_labels: int = 2, seed: int = 0, max_position: int = 128) -> Path:
     """Save a random 2-layer BERT classifier (hidden 32) with a WordPiece tokenizer to `path`."""
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
 
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    vocab_file = path / "vocab.txt"
-    vocab_file.write_text("\n".join(bert_vocab()) + "\n", encoding="utf-8")
-    tok = BertTokenizerFast(vocab_file=str(vocab_file), do_lower_case=True, model_max_length=max_position)
+    # transformers 5: pass the vocabulary itself (a vocab_file argument keeps only the special tokens).
+    tok = BertTokenizer(vocab={w: i for i, w in enumerate(bert_vocab())}, do_lower_case=True, model_max_length=max_position)
     config = BertConfig(vocab_size=len(bert_vocab()), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=37, max_position_embeddings=max_position, num_labels=num_labels,
                         hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)

@@ -5,7 +5,9 @@ Hub names are refused unless the hub is reachable: rai never hangs on a download
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from rai.errors import InputError
@@ -39,6 +41,22 @@ def _offline_kwargs() -> dict[str, object]:
     return {"local_files_only": True}
 
 
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """Silence transformers' loading bars and load reports (rai shows its own progress), then restore them."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
 def load_tokenizer(path: str | os.PathLike | None):
     from transformers import AutoTokenizer
 
@@ -58,7 +76,8 @@ def load_classifier(path: str | os.PathLike | None, *, num_labels: int | None = 
     if num_labels is not None:
         extra["num_labels"] = num_labels
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(str(p), **_offline_kwargs(), **extra)
+        with quiet_transformers():
+            model = AutoModelForSequenceClassification.from_pretrained(str(p), **_offline_kwargs(), **extra)
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(f"cannot load a sequence classifier: {str(exc).splitlines()[0]}", where=str(p)) from None
     model.eval()
@@ -71,7 +90,8 @@ def load_causal_lm(path: str | os.PathLike):
 
     p = resolve_model_path(path)
     try:
-        model = AutoModelForCausalLM.from_pretrained(str(p), **_offline_kwargs())
+        with quiet_transformers():
+            model = AutoModelForCausalLM.from_pretrained(str(p), **_offline_kwargs())
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(f"cannot load a causal language model: {str(exc).splitlines()[0]}", where=str(p)) from None
     model.eval()

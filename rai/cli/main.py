@@ -116,15 +116,23 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     return args
 
 
+def execute(argv: Sequence[str]) -> int:
+    """Run one `rai` command line in-process and return its exit code; errors propagate.
+
+    This is how Python code (notebooks, `rai demo`) composes commands exactly as the CLI runs them.
+    """
+    args = parse(argv)
+    set_quiet(args.quiet)
+    if isinstance(args.handler, AuditCommand) and args.handler.name != "run":
+        return run_audit(args.handler, args)
+    return int(args.handler.run(args))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
-        args = parse(argv)
-        set_quiet(args.quiet)
-        if isinstance(args.handler, AuditCommand) and args.handler.name != "run":
-            return run_audit(args.handler, args)
-        return int(args.handler.run(args))
+        return execute(argv)
     except InputError as exc:
         print(f"rai: error: {exc}", file=sys.stderr)
         return EXIT_INPUT

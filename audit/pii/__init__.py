@@ -1,0 +1,29 @@
+"""PII scanning: pattern recognizers with validation, an engine that resolves overlaps, masking,
+streaming over files with worker processes, redaction, and an optional Presidio NER backend.
+
+    from audit.pii import Scanner, default_registry
+    scanner = Scanner(default_registry().recognizers)
+    scanner.scan_text("mail jane@example.com")  # [Finding(start=5, end=21, entity='email', score=1.0)]
+
+Files: `scan_files(ScanRequest(paths, columns, ScanConfig(...)))` returns a `PiiReport`, which
+`add_to(audit_result)` turns into the `pii` section and the `pii.*` metric records.
+"""
+
+from audit.pii.config import ScanConfig
+from audit.pii.engine import DEFAULT_MIN_SCORE, Scanner
+from audit.pii.recognizer import Finding, Pattern, PatternRecognizer, Recognizer
+from audit.pii.redact import placeholder, redact_text
+from audit.pii.registry import (
+    BUILTIN_ENTITIES,
+    RecognizerOptions,
+    RecognizerRegistry,
+    default_registry,
+)
+from audit.pii.stream import ScanRequest, scan_files
+from audit.pii.summary import FileStats, PiiReport
+
+__all__ = [
+    "BUILTIN_ENTITIES", "DEFAULT_MIN_SCORE", "FileStats", "Finding", "Pattern", "PatternRecognizer", "PiiReport",
+    "Recognizer", "RecognizerOptions", "RecognizerRegistry", "ScanConfig", "ScanRequest", "Scanner", "default_registry",
+    "placeholder", "redact_text", "scan_files",
+]

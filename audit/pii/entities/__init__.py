@@ -1,0 +1,1 @@
+"""One module per entity family; each exports `recognizers() -> list[Recognizer]`."""

@@ -1,0 +1,17 @@
+"""Privacy audit: what a trained classifier memorised (membership inference, canary exposure).
+
+Pure math in `roc`, `bounds`, `mia`, `exposure`, `attacks`, `reference.probe_losses`; file and
+model I/O in `inputs` and `scoring`; `audit.audit_privacy` composes them into the `privacy`
+section. The CLI is `rai audit privacy`. See docs/privacy.md.
+"""
+
+from audit.privacy.attacks import ATTACKS, Attack
+from audit.privacy.audit import PrivacyAuditOptions, audit_privacy
+from audit.privacy.bounds import EpsilonBound, clopper_pearson, epsilon_lower_bound
+from audit.privacy.exposure import ESTIMATORS, ExposureEstimate, exposure_from_rank
+from audit.privacy.mia import AttackEvaluation, TprAtFpr, evaluate_attack
+
+__all__ = [
+    "ATTACKS", "Attack", "AttackEvaluation", "ESTIMATORS", "EpsilonBound", "ExposureEstimate", "PrivacyAuditOptions",
+    "TprAtFpr", "audit_privacy", "clopper_pearson", "epsilon_lower_bound", "evaluate_attack", "exposure_from_rank",
+]

@@ -1,0 +1,73 @@
+"""`rai audit fairness PATH`: group metrics, disparities with intervals, and bias AUCs of a predictions table."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rai.cli.commands import AuditCommand, csv_list, positive_int, probability
+
+PREDICTIONS_FILE = "predictions.csv"
+ERR_NO_PREDICTIONS = f"run directory has no {PREDICTIONS_FILE} (give the predictions file itself)"
+
+
+def non_negative_int(value: str) -> int:
+    n = int(value)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or a positive integer, got {value}")
+    return n
+
+
+def add_bootstrap_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--n-boot", type=non_negative_int, default=1000, help="bootstrap resamples for the intervals (0: no intervals)")
+    parser.add_argument("--confidence", type=probability, default=0.95, help="confidence level of the intervals")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("predictions", metavar="PATH", help=f"predictions file (CSV, JSONL or Parquet) or a run directory (its {PREDICTIONS_FILE})")
+    parser.add_argument("--sensitive", type=csv_list, required=True, metavar="COL[,COL]",
+                        help="sensitive columns; each alone and, with several, their intersection")
+    parser.add_argument("--label-column", default="label")
+    parser.add_argument("--prediction-column", default="prediction")
+    parser.add_argument("--score-column", default=None, help="probability of the positive class (default: score, or score_<label> per class, when present)")
+    parser.add_argument("--reference-group", type=csv_list, default=[], metavar="ATTR=VALUE[,...]",
+                        help="reference group per attribute, e.g. sex=Male (default: the largest group)")
+    parser.add_argument("--positive-label", default=None, help="the favourable / positive class (default: 1 or true for binary labels; "
+                        "multi-class labels without it are audited one-vs-rest per class)")
+    add_bootstrap_arguments(parser)
+    parser.add_argument("--min-group-size", type=positive_int, default=30,
+                        help="smaller groups are reported and flagged but left out of the disparities")
+
+
+def resolve_predictions(path: str) -> tuple[Path, Path | None]:
+    """(predictions file, model directory or None) from a file or a run directory."""
+    from rai.errors import InputError
+
+    p = Path(path)
+    if p.is_dir():
+        f = p / PREDICTIONS_FILE
+        if not f.is_file():
+            raise InputError(ERR_NO_PREDICTIONS, where=str(p))
+        return f, (p / "model") if (p / "model").is_dir() else None
+    return p, None
+
+
+def run(args: argparse.Namespace):
+    from audit.fairness.assess import FairnessConfig, assess_fairness
+    from rai.io import read_table
+
+    file, model = resolve_predictions(args.predictions)
+    df = read_table(file)
+    config = FairnessConfig(sensitive=tuple(args.sensitive), label_column=args.label_column, prediction_column=args.prediction_column,
+                            score_column=args.score_column, reference_groups=tuple(args.reference_group),
+                            positive_label=args.positive_label, n_boot=args.n_boot, confidence=args.confidence,
+                            min_group_size=args.min_group_size, seed=args.seed)
+    result = assess_fairness(df, config, where=str(file))
+    result.add_input(file, len(df))
+    if model is not None:
+        result.subject["model"] = str(model)
+    return result
+
+
+AUDIT = AuditCommand("fairness", "group metrics, disparities (with honest intervals) and bias AUCs of a classifier's predictions",
+                     add_arguments, run)

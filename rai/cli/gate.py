@@ -1,0 +1,61 @@
+"""`rai gate AUDIT --policy NAME|FILE [--baseline OLD] [--verdict verdict.json]`: the release decision.
+
+Prints the verdict table, writes the verdict JSON atomically, and exits 0 (passed, warnings
+allowed), 1 (failed) or 2 (bad input: audit, baseline or policy).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from rai.cli.commands import Command
+from rai.errors import EXIT_GATE_FAILED, EXIT_OK
+
+if TYPE_CHECKING:
+    from audit.gate.verdict import Verdict
+    from audit.result import AuditResult
+
+
+def add_policy_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    """--policy and --baseline, shared by `rai gate` and `rai report`."""
+    parser.add_argument("--policy", metavar="NAME|FILE", required=required,
+                        help="a bundled policy (see `rai policy list`) or a policy YAML file")
+    parser.add_argument("--baseline", metavar="OLD.json", help="an earlier audit.json, for max_regression rules")
+
+
+def judge(audit_path: str, policy: str | None, baseline_path: str | None) -> tuple["AuditResult", "Verdict | None"]:
+    """Read the audit (and baseline) and evaluate the policy; every input problem is an InputError."""
+    from audit.gate import evaluate, load_policy
+    from audit.result import read_audit
+    from rai.errors import InputError
+
+    audit = read_audit(audit_path)
+    if policy is None:
+        if baseline_path is not None:
+            raise InputError("--baseline needs --policy (it only serves max_regression rules)")
+        return audit, None
+    pol = load_policy(policy)
+    baseline = read_audit(baseline_path) if baseline_path is not None else None
+    return audit, evaluate(pol, audit, baseline=baseline, audit_path=audit_path, baseline_path=baseline_path)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("audit", metavar="AUDIT", help="the audit.json to judge")
+    add_policy_arguments(parser, required=True)
+    parser.add_argument("--verdict", metavar="verdict.json", help="also write the verdict as JSON (atomically)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from rai.io import atomic_write_json
+    from reports.text import render_text
+
+    _, verdict = judge(args.audit, args.policy, args.baseline)
+    print(render_text(verdict), end="")
+    if args.verdict:
+        atomic_write_json(args.verdict, verdict.to_dict())
+    return EXIT_OK if verdict.passed else EXIT_GATE_FAILED
+
+
+COMMAND = Command(name="gate", help="judge an audit.json against a release policy (exit 0 pass, 1 fail, 2 bad input)",
+                  add_arguments=add_arguments, run=run)

@@ -1,0 +1,63 @@
+"""`rai train`: build a TrainConfig from the flags and call `training.trainer.train`."""
+
+from __future__ import annotations
+
+import argparse
+
+from rai.cli.commands import Command, csv_list
+from rai.errors import EXIT_OK
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    # Defaults come from TrainConfig (one source of truth); `training.config` imports no torch.
+    from training.config import Accountant, GradSampleMode, LRSchedule, TrainConfig
+
+    d = TrainConfig(data="", out="")
+    data = p.add_argument_group("data")
+    data.add_argument("--data", required=True, metavar="FILE", help="training data: CSV, TSV, JSONL or Parquet with a text and a label column")
+    data.add_argument("--eval", metavar="FILE", help="evaluation data (default: a seeded stratified split of --data)")
+    data.add_argument("--eval-fraction", type=float, default=d.eval_fraction, help="share of --data held out when there is no --eval (default %(default)s)")
+    data.add_argument("--text-column", default=d.text_column, help="default %(default)s")
+    data.add_argument("--label-column", default=d.label_column, help="default %(default)s")
+    data.add_argument("--id-column", help="id carried to predictions.csv (default: 'id' if present, else the row number)")
+    data.add_argument("--group-columns", type=csv_list, default=[], metavar="COL,COL", help="columns carried to predictions.csv (for the fairness audit)")
+    data.add_argument("--positive-label", help="binary labels: the positive class (default: the last in sorted order, e.g. 1, True, '>50K')")
+    data.add_argument("--max-length", type=int, default=d.max_length, help="tokens per text, longer texts are truncated (default %(default)s)")
+    data.add_argument("--canaries", type=int, default=d.canaries, metavar="N", help="add N secret-bearing canary examples to the training data, for the privacy audit (default 0)")
+
+    model = p.add_argument_group("model and optimisation")
+    model.add_argument("--model", metavar="PATH", help="local Hugging Face encoder (BERT, DistilBERT, RoBERTa, ...) or run directory (default: the packaged MiniLM)")
+    model.add_argument("--out", required=True, metavar="DIR", help="run directory to create")
+    model.add_argument("--epochs", type=int, default=d.epochs, help="default %(default)s")
+    model.add_argument("--batch-size", type=int, default=d.batch_size, help="logical (expected) batch size; sampling rate q = 1/ceil(n/batch) (default %(default)s)")
+    model.add_argument("--max-physical-batch-size", type=int, default=d.max_physical_batch_size, help="largest batch in memory at once (default %(default)s)")
+    model.add_argument("--learning-rate", type=float, default=d.learning_rate, help="AdamW learning rate (default %(default)s)")
+    model.add_argument("--lr-schedule", choices=[s.value for s in LRSchedule], default=d.lr_schedule, help="constant, or linear decay to zero over the run (default %(default)s)")
+    model.add_argument("--train-layers", default=d.train_layers, metavar="all|head|last:K", help="train all layers, the head only, or the last K encoder layers and the head (default %(default)s)")
+    model.add_argument("--seed", type=int, default=d.seed, help="seeds the split, initialisation, sampling, noise and dropout (default %(default)s)")
+
+    privacy = p.add_argument_group("differential privacy")
+    privacy.add_argument("--epsilon", type=float, help=f"target ε: the noise is calibrated for the planned steps (default {8.0:g} unless --noise-multiplier)")
+    privacy.add_argument("--noise-multiplier", type=float, help="noise σ (relative to --max-grad-norm) instead of a target ε")
+    privacy.add_argument("--delta", type=float, help="δ, must be below 1/n (default 0.1/n)")
+    privacy.add_argument("--max-grad-norm", type=float, default=d.max_grad_norm, help="per-example clipping norm C (default %(default)s)")
+    privacy.add_argument("--accountant", choices=[a.value for a in Accountant], default=d.accountant, help="default %(default)s")
+    privacy.add_argument("--grad-sample-mode", choices=[m.value for m in GradSampleMode], default=d.grad_sample_mode, help="per-example gradients (hooks) or fast ghost clipping (ghost) (default %(default)s)")
+    privacy.add_argument("--no-dp", dest="dp", action="store_false", help="train the same pipeline without DP (a baseline; no guarantee)")
+
+    run = p.add_argument_group("checkpoints")
+    run.add_argument("--resume", action="store_true", help="continue the unfinished run in --out from its checkpoint (same settings and data)")
+    run.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every, metavar="STEPS", help="also checkpoint every N steps (always at the end of each epoch) (default %(default)s)")
+    run.add_argument("--stop-after-steps", type=int, metavar="N", help="stop with a checkpoint after N more steps (jobs with a time limit; continue with --resume)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from training.config import TrainConfig
+    from training.trainer import train
+
+    train(TrainConfig.from_mapping(vars(args)))
+    return EXIT_OK
+
+
+COMMAND = Command(name="train", help="fine-tune a text classifier with differential privacy (Opacus) and write a run directory",
+                  add_arguments=add_arguments, run=run)

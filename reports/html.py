@@ -1,0 +1,51 @@
+"""The HTML report: one self-contained file (inline CSS and SVG, no external request) that prints well.
+
+Rendered by jinja2 with autoescape always on and `StrictUndefined`; templates never use `|safe`
+on data. The environment's `finalize` also neutralizes unicode direction overrides and control
+characters in every printed value, and a Content-Security-Policy meta tag forbids scripts and
+any fetch, as a second wall should a string ever slip through.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from audit.gate.verdict import Verdict
+from audit.result import AuditResult
+from reports.safety import neutralize
+from reports.blocks import cell_text
+from reports.view import build_view
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, Markup):
+        return Markup(neutralize(str(value)))
+    if isinstance(value, str):
+        return neutralize(value)
+    return value
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["cell"] = cell_text
+    return env
+
+
+def render_html(audit: AuditResult, verdict: Verdict | None = None, *, audit_path: str | None = None) -> str:
+    """The report of `audit` (and the gate `verdict`, when a policy was evaluated) as one HTML document."""
+    view = build_view(audit, verdict, audit_path=audit_path)
+    return environment().get_template("report.html.j2").render(view=view, csp=CSP)

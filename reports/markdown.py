@@ -1,0 +1,59 @@
+"""The Markdown summary, for CI job summaries ($GITHUB_STEP_SUMMARY) and pull-request comments.
+
+Every user- or model-supplied string goes through `reports.safety.markdown_text`: no table break,
+no link or image (an image would make GitHub fetch a URL), no raw HTML, no @mention.
+"""
+
+from __future__ import annotations
+
+from audit.gate.policy import details_label, format_observed
+from audit.gate.verdict import Verdict
+from audit.result import AuditResult
+from reports.safety import markdown_text as md
+from reports.view import build_view
+
+STATUS_MARK = {"pass": "✅ pass", "fail": "❌ fail", "missing": "❌ missing", "warn": "⚠️ warn", "waived": "➖ waived", "skipped": "➖ skipped"}
+MAX_WARNINGS = 20
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def render_markdown(audit: AuditResult, verdict: Verdict | None = None, *, audit_path: str | None = None) -> str:
+    """A short summary: verdict, the gate table, the audit's headline metrics, warnings."""
+    view = build_view(audit, verdict, audit_path=audit_path)
+    lines: list[str] = []
+    if verdict is None:
+        lines.append("## rai audit: no gate verdict")
+        lines.append("")
+        lines.append("No policy was evaluated; pass `--policy` to gate this audit.")
+    else:
+        mark = "✅ PASS" if verdict.passed else "❌ FAIL"
+        lines.append(f"## rai gate: {mark} (policy {md(verdict.policy)})")
+        lines.append("")
+        lines.append(md(verdict.summary()))
+    lines += ["", f"Model: {md(view.model) if view.model is not None else 'not recorded'} · audit created {md(view.created)} · {md(view.tool)}", ""]
+    if view.gate_rows:
+        lines += [_row(["rule", "record", "observed [interval]", "threshold", "status", "why"]), _row(["---"] * 6)]
+        for row in view.gate_rows:
+            lines.append(_row([md(row.rule) if row.first else "↳", md(row.label), row.observed,
+                               row.threshold + (" (warn)" if row.severity == "warn" else ""),
+                               STATUS_MARK[row.status], md(row.why)]))
+        lines.append("")
+    gated = {r.rule.metric for r in verdict.rules} if verdict is not None else set()
+    ungated = [m for m in audit.metrics if m.id not in gated]
+    if ungated:
+        lines += ["<details><summary>Other metrics in the audit</summary>", ""]
+        lines += [_row(["metric", "details", "value [interval]"]), _row(["---"] * 3)]
+        for m in ungated:
+            lines.append(_row([md(m.id), md(details_label(m.details)), format_observed(m.value, m.ci)]))
+        lines += ["", "</details>", ""]
+    if view.warnings:
+        lines.append(f"**Warnings** ({len(view.warnings)})")
+        lines.append("")
+        lines += [f"- {md(w)}" for w in view.warnings[:MAX_WARNINGS]]
+        if len(view.warnings) > MAX_WARNINGS:
+            lines.append(f"- … {len(view.warnings) - MAX_WARNINGS} more in the HTML report")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,105 @@
+"""The training loop: Poisson-sampled logical batches, split into physical ones by Opacus' BatchMemoryManager.
+
+Each epoch draws `steps_per_epoch` logical batches with Opacus' `UniformWithReplacementSampler`
+(every example joins a batch independently with probability q) from a generator of our own, so
+a checkpoint can save the sampling stream and a resumed epoch draws exactly the batches the
+uninterrupted one would have drawn.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch.utils.data import DataLoader
+
+from rai.progress import progress
+from training.checkpoint import LoopState
+from training.private import LogicalBatches, TrainingSetup
+
+_BACKWARD_HOOK_WARNING = "Full backward hook is firing when gradients are computed with respect to module outputs"
+
+
+def poisson_loader(*, dataset_size: int, sample_rate: float, steps: int, collate_fn: Callable,
+                   sampler_generator: torch.Generator) -> DataLoader:
+    """`steps` Poisson batches of example indices, collated by `collate_fn`."""
+    from opacus.utils.uniform_sampler import UniformWithReplacementSampler
+
+    sampler = UniformWithReplacementSampler(num_samples=dataset_size, sample_rate=sample_rate, generator=sampler_generator,
+                                            steps=steps)
+    # The loader's own generator only seeds worker processes; keep it apart from every stream that matters.
+    return DataLoader(range(dataset_size), batch_sampler=sampler, collate_fn=collate_fn, generator=torch.Generator())
+
+
+@dataclass
+class LoopOptions:
+    max_physical_batch_size: int
+    checkpoint_every: int
+    stop_after_steps: int | None
+    delta: float | None
+
+
+def run_training(setup: TrainingSetup, state: LoopState, *, collate_fn: Callable, sampler_generator: torch.Generator,
+                 options: LoopOptions, checkpoint: Callable[[LoopState], None]) -> bool:
+    """Train until the plan is done (True) or --stop-after-steps is reached (False, after a checkpoint).
+
+    `checkpoint(state)` is called every `checkpoint_every` steps, at the end of every epoch but
+    the last (the caller writes the final one with the run directory), and before stopping.
+    """
+    bar = progress(total=setup.plan.total_steps, initial=state.global_step, desc="training", unit="step")
+    with warnings.catch_warnings():
+        # Opacus hooks the embedding layers, whose inputs (token ids) never require gradients, and
+        # torch warns about that on every backward pass. Harmless: the hooks read output gradients.
+        warnings.filterwarnings("ignore", message=_BACKWARD_HOOK_WARNING, category=UserWarning)
+        try:
+            return _train_epochs(setup, state, collate_fn=collate_fn, sampler_generator=sampler_generator,
+                                 options=options, checkpoint=checkpoint, bar=bar)
+        finally:
+            bar.close()
+
+
+def _train_epochs(setup: TrainingSetup, state: LoopState, *, collate_fn: Callable, sampler_generator: torch.Generator,
+                  options: LoopOptions, checkpoint: Callable[[LoopState], None], bar) -> bool:
+    from opacus.utils.batch_memory_manager import BatchMemoryManager
+
+    plan = setup.plan
+    stop_at = state.global_step + options.stop_after_steps if options.stop_after_steps else None
+    shown_epsilon_at = 0.0
+    while state.epoch < plan.epochs:
+        loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate,
+                                steps=plan.steps_per_epoch - state.step_in_epoch, collate_fn=collate_fn,
+                                sampler_generator=sampler_generator)
+        signal = LogicalBatches(setup.optimizer if setup.dp else None)
+        loss_sum, examples = 0.0, 0
+        with BatchMemoryManager(data_loader=loader, max_physical_batch_size=options.max_physical_batch_size,
+                                optimizer=signal) as physical_batches:
+            for batch in physical_batches:
+                ends_logical_batch = signal.ends_logical_batch()
+                labels = batch.pop("labels")
+                if len(labels) == 0:
+                    setup.empty_step()
+                else:
+                    logits = setup.model(**batch).logits
+                    per_example = setup.backward(logits, labels)
+                    loss_sum += float(per_example.sum())
+                    examples += len(per_example)
+                    setup.step(ends_logical_batch)
+                if not ends_logical_batch:
+                    continue
+                state.finish_step(loss_sum, examples, plan.steps_per_epoch)
+                loss_sum, examples = 0.0, 0
+                bar.update(1)
+                if not bar.disable and time.monotonic() - shown_epsilon_at > 1.0:
+                    shown_epsilon_at = time.monotonic()
+                    bar.set_postfix(loss=state.loss_per_step[-1], eps=setup.epsilon(options.delta) if setup.dp else None,
+                                    refresh=False)
+                done = state.epoch >= plan.epochs
+                if stop_at is not None and state.global_step >= stop_at and not done:
+                    checkpoint(state)
+                    return False
+                if not done and (state.step_in_epoch == 0 or state.global_step % options.checkpoint_every == 0):
+                    checkpoint(state)
+    return True

