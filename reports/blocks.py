@@ -27,6 +27,7 @@ class Table:
     rows: tuple[tuple[Any, ...], ...]
     note: str = ""
     kind: str = "table"
+    content_warning: str = ""  # non-empty: the table is folded away behind this warning
 
 
 @dataclass(frozen=True)

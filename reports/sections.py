@@ -308,7 +308,22 @@ def toxicity_blocks(content: dict[str, Any], ctx: SectionContext) -> tuple[list[
                                  caption="Number of texts per score bin; bins at or above the threshold are highlighted."))
             used.add(id(node))
     blocks += group_charts(content, ctx, ("rate", "expected_max", "probability"), ci_field="rate")
+    examples = content.get("examples")
+    if isinstance(examples, dict) and isinstance(examples.get("items"), list) and examples["items"]:
+        blocks.append(_examples_table(examples))
+        used.add(id(examples))
     return blocks, used
+
+
+def _examples_table(examples: dict[str, Any]) -> Table:
+    """The most toxic texts, folded behind the section's content warning (escaped like every cell)."""
+    items = [i for i in examples["items"] if isinstance(i, dict)]
+    where = [" ".join(f"{k} {i[k]}" for k in ("row", "column", "prompt", "sample") if k in i) for i in items]
+    rows = tuple((cell_text(i.get("score")), cell_text(i.get("group")), w, cell_text(i.get("text"), limit=400))
+                 for i, w in zip(items, where))
+    warning = str(examples.get("warning") or "These examples may contain offensive language.")
+    return Table(f"Most toxic examples ({examples.get('label', 'score')})", ("score", "group", "where", "text"), rows,
+                 content_warning=warning)
 
 
 def pii_blocks(content: dict[str, Any], ctx: SectionContext) -> tuple[list[Block], set[int]]:

@@ -54,10 +54,6 @@ class TrainingData:
     split: dict[str, list[int]] | None  # {"train_rows", "eval_rows"} when the eval set is a split of --data
     inputs: list[dict[str, Any]]  # provenance: path, sha256, rows
 
-    @property
-    def dataset_size(self) -> int:
-        return len(self.train)
-
 
 def _rows_where(mask: pd.Series) -> tuple[int, str]:
     rows = [int(i) for i in np.flatnonzero(mask.to_numpy())]

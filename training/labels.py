@@ -68,6 +68,7 @@ class LabelMap:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "LabelMap":
+        """Read back `to_json` (labels.json of a run directory)."""
         return cls(tuple(data["labels"]))
 
     @property

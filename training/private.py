@@ -29,7 +29,7 @@ from training.config import GradSampleMode, LRSchedule
 # find their optimum inside the range (Opacus warns when it is the largest order). A superset of
 # Opacus' orders: the ε recorded is never larger than Opacus' default accountant would give.
 RDP_ORDERS = [1 + x / 10.0 for x in range(1, 100)] + list(range(12, 64)) + [64, 80, 96, 128, 192, 256, 384, 512, 768, 1024]
-_LARGEST_ORDER_WARNING = "Optimal order is the largest alpha"
+_EDGE_ORDER_WARNING = r"Optimal order is the (largest|smallest) alpha"
 
 ERR_BUDGET_TOO_LOW = "ε = {epsilon:g} cannot be reached in {steps} steps at sampling rate {q:.3g} (the noise would be unbounded); raise --epsilon or train longer on more data"
 
@@ -62,11 +62,11 @@ class SamplingPlan:
 def accountant_epsilon(accountant: Any, delta: float) -> float:
     """ε of an Opacus accountant at δ (RDP over RDP_ORDERS).
 
-    If the optimum is still the largest order, the bound is valid but not the tightest; Opacus'
-    warning about it is silenced because the number it qualifies is what the ledger records.
+    If the optimum is still at the edge of the range, the bound is valid but not the tightest;
+    Opacus' warning about it is silenced because the number it qualifies is what the ledger records.
     """
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=_LARGEST_ORDER_WARNING, category=UserWarning)
+        warnings.filterwarnings("ignore", message=_EDGE_ORDER_WARNING, category=UserWarning)
         if accountant.mechanism() == "rdp":
             return float(accountant.get_epsilon(delta=delta, alphas=RDP_ORDERS))
         return float(accountant.get_epsilon(delta=delta))
@@ -79,7 +79,7 @@ def calibrate_noise(*, target_epsilon: float, delta: float, plan: SamplingPlan, 
     extra = {"alphas": RDP_ORDERS} if accountant == "rdp" else {}
     try:
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=_LARGEST_ORDER_WARNING, category=UserWarning)
+            warnings.filterwarnings("ignore", message=_EDGE_ORDER_WARNING, category=UserWarning)
             return float(get_noise_multiplier(target_epsilon=target_epsilon, target_delta=delta, sample_rate=plan.sample_rate,
                                               steps=plan.total_steps, accountant=accountant, **extra))
     except ValueError as exc:

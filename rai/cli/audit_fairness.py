@@ -5,17 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rai.cli.commands import AuditCommand, csv_list, positive_int, probability
+from rai.cli.commands import AuditCommand, csv_list, non_negative_int, positive_int, probability
 
 PREDICTIONS_FILE = "predictions.csv"
 ERR_NO_PREDICTIONS = f"run directory has no {PREDICTIONS_FILE} (give the predictions file itself)"
-
-
-def non_negative_int(value: str) -> int:
-    n = int(value)
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or a positive integer, got {value}")
-    return n
 
 
 def add_bootstrap_arguments(parser: argparse.ArgumentParser) -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rai.cli.commands import AuditCommand, csv_list, positive_int
+from rai.cli.commands import AuditCommand, csv_list, non_negative_int, positive_int
 from rai.errors import InputError
 from rai.progress import say
 
@@ -29,13 +29,6 @@ def _score(value: str) -> float:
     return x
 
 
-def _non_negative(value: str) -> int:
-    n = int(value)
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return n
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="CSV, TSV, JSONL or Parquet files (optionally .gz)")
     p.add_argument("--columns", type=csv_list, default=["text"], help="comma-separated text columns to scan (default: text)")
@@ -48,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chunk-rows", type=positive_int, default=10_000, help="rows read per chunk (default 10000)")
     p.add_argument("--findings", metavar="FILE.jsonl", help="write every finding (masked) to this JSONL file")
     p.add_argument("--redact", metavar="OUT", help="write a redacted copy: a file for one input, a directory for several")
-    p.add_argument("--examples", type=_non_negative, default=3, help="example findings kept per entity type (default 3)")
+    p.add_argument("--examples", type=non_negative_int, default=3, help="example findings kept per entity type (default 3)")
     p.add_argument("--reveal", action="store_true", help="include raw values in examples and --findings (sensitive!)")
     p.add_argument("--presidio", action="store_true", help="also find person names and locations with Presidio (optional extra)")
     p.add_argument("--spacy-model", metavar="NAME_OR_DIR", help="spaCy pipeline for --presidio (default: best installed English one)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rai.cli.commands import AuditCommand, csv_list, positive_int, probability
+from rai.cli.commands import AuditCommand, csv_list, non_negative_int, positive_float, positive_int, probability
 from rai.errors import InputError
 
 HELP = "toxic language in texts (a file) or in a causal LM's generations (RealToxicityPrompts / BOLD style)"
@@ -13,20 +13,6 @@ ERR_MODE = "give either a texts file (PATH) or --generator MODEL_DIR with --prom
 ERR_NO_INPUT = "nothing to audit: give a texts file (PATH) or --generator MODEL_DIR --prompts FILE"
 ERR_NEED_PROMPTS = "--generator needs --prompts FILE (one prompt per row)"
 ERR_PROMPTS_ALONE = "--prompts needs --generator MODEL_DIR"
-
-
-def non_negative_int(value: str) -> int:
-    n = int(value)
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return n
-
-
-def positive_float(value: str) -> float:
-    x = float(value)
-    if not x > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
-    return x
 
 
 def top_p(value: str) -> float:

@@ -50,6 +50,20 @@ def positive_int(value: str) -> int:
     return n
 
 
+def non_negative_int(value: str) -> int:
+    n = int(value)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return n
+
+
+def positive_float(value: str) -> float:
+    x = float(value)
+    if not x > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return x
+
+
 def probability(value: str) -> float:
     x = float(value)
     if not 0.0 < x < 1.0:

@@ -111,3 +111,19 @@ def test_evaluation_metrics_shape():
     assert out["loss"] == pytest.approx(-np.mean(np.log([0.9, 0.8, 0.4])))
     multi = evaluation_metrics(np.array([0, 1, 2]), np.eye(3))
     assert multi["auc"] is None and multi["auc_why_null"]
+
+
+def test_linear_schedule_decays_to_zero_once_per_logical_step():
+    import torch
+
+    from training.config import LRSchedule
+    from training.private import TrainingSetup, attach_schedule
+
+    model = torch.nn.Linear(2, 2)
+    setup = attach_schedule(TrainingSetup(model=model, optimizer=torch.optim.AdamW(model.parameters(), lr=0.1),
+                                          plan=SamplingPlan(dataset_size=40, batch_size=10, epochs=1), dp=False), LRSchedule.LINEAR)
+    lrs = []
+    for ends in (False, True, False, True, True, True):  # physical batches; four logical steps
+        setup.step(ends_logical_batch=ends)
+        lrs.append(setup.optimizer.param_groups[0]["lr"])
+    assert lrs == pytest.approx([0.1, 0.075, 0.075, 0.05, 0.025, 0.0])
