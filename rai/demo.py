@@ -24,6 +24,7 @@ import yaml
 from rai.errors import EXIT_GATE_FAILED, EXIT_OK, InputError
 from rai.io import atomic_write_text
 
+HELDOUT_SHARE = 0.3  # of the balanced pool, kept out of training as membership-inference non-members
 ERR_OUT_NOT_DEMO = "exists and is not a previous demo output (choose another --out)"
 DEMO_MARKER = "demo.json"
 
@@ -40,14 +41,21 @@ PLANTED_PII = (
 
 @dataclass(frozen=True)
 class DemoPlan:
-    """Sizes chosen to finish in under 10 minutes on 2 CPU cores (see docs/demo.md)."""
+    """Sizes chosen to finish in under 10 minutes on 2 CPU cores (see docs/demo.md).
 
-    train_rows: int
+    Training rows are balanced by label (every positive of the sample, as many negatives): at
+    ε = 8 the noise drowns a 24% minority class and a model trained on the raw mix predicts the
+    majority class only. Only the head is trained (the Opacus BERT recipe): fewer noisy
+    coordinates, and the step cost is one forward pass of the frozen encoder.
+    """
+
+    train_rows: int  # sampled from the shipped rows before balancing
     eval_rows: int
     epochs: int
     max_length: int
     train_layers: str
     batch_size: int
+    physical_batch_size: int
     learning_rate: float
     canaries: int
     canary_candidates: int
@@ -55,10 +63,12 @@ class DemoPlan:
     privacy_bootstrap: int
 
 
-FULL = DemoPlan(train_rows=3000, eval_rows=1000, epochs=2, max_length=48, train_layers="last:2", batch_size=64,
-                learning_rate=1e-3, canaries=10, canary_candidates=500, n_boot=1000, privacy_bootstrap=500)
-QUICK = DemoPlan(train_rows=300, eval_rows=200, epochs=1, max_length=32, train_layers="last:1", batch_size=32,
-                 learning_rate=1e-3, canaries=3, canary_candidates=50, n_boot=100, privacy_bootstrap=50)
+FULL = DemoPlan(train_rows=3000, eval_rows=1000, epochs=4, max_length=48, train_layers="head", batch_size=256,
+                physical_batch_size=64, learning_rate=5e-3, canaries=10, canary_candidates=300, n_boot=1000,
+                privacy_bootstrap=500)
+QUICK = DemoPlan(train_rows=600, eval_rows=200, epochs=2, max_length=32, train_layers="head", batch_size=64,
+                 physical_batch_size=64, learning_rate=5e-3, canaries=3, canary_candidates=30, n_boot=100,
+                 privacy_bootstrap=50)
 
 
 @dataclass
@@ -79,31 +89,53 @@ def _shipped(name: str) -> Path:
     return Path(str(resources.files("rai").joinpath(f"data/adult/{name}")))
 
 
-def prepare_data(out: Path, plan: DemoPlan, seed: int) -> tuple[Path, Path]:
-    """Sample the shipped Adult text, plant the synthetic PII records, write train/eval CSVs."""
-    train = pd.read_csv(_shipped("train.csv")).sample(n=plan.train_rows, random_state=seed).sort_index()
+@dataclass(frozen=True)
+class DemoData:
+    train: Path  # members: the model is trained on these
+    heldout: Path  # non-members from the same (balanced) distribution, for membership inference
+    evaluation: Path  # the natural distribution, for accuracy and fairness
+
+
+def prepare_data(out: Path, plan: DemoPlan, seed: int) -> DemoData:
+    """Sample the shipped Adult text, balance it by label, split members from held-out non-members,
+    plant the synthetic PII records in the training rows, and write the CSVs.
+
+    Members and non-members must come from one distribution, or a membership attack measures the
+    difference between the distributions instead of memorisation.
+    """
+    pool = pd.read_csv(_shipped("train.csv")).sample(n=plan.train_rows, random_state=seed)
+    positives = pool[pool["label"] == 1]
+    negatives = pool[pool["label"] == 0].sample(n=len(positives), random_state=seed)
+    pool = pd.concat([positives, negatives]).sample(frac=1.0, random_state=seed)
+    n_heldout = int(round(len(pool) * HELDOUT_SHARE))
+    heldout, train = pool.iloc[:n_heldout].sort_index(), pool.iloc[n_heldout:].sort_index()
     evaluation = pd.read_csv(_shipped("eval.csv")).sample(n=plan.eval_rows, random_state=seed).sort_index()
     planted = pd.DataFrame([{"id": f"planted-{i}", "text": t, "label": y, "sex": s, "race": r, "age_band": "unknown"}
                             for i, (t, y, s, r) in enumerate(PLANTED_PII)])
     train = pd.concat([train, planted], ignore_index=True)
     data = out / "data"
     data.mkdir(parents=True, exist_ok=True)
-    train.to_csv(data / "train.csv", index=False)
-    evaluation.to_csv(data / "eval.csv", index=False)
-    return data / "train.csv", data / "eval.csv"
+    files = DemoData(train=data / "train.csv", heldout=data / "heldout.csv", evaluation=data / "eval.csv")
+    train.to_csv(files.train, index=False)
+    heldout.to_csv(files.heldout, index=False)
+    evaluation.to_csv(files.evaluation, index=False)
+    return files
 
 
 def _train_argv(plan: DemoPlan, train: Path, evaluation: Path, out: Path, seed: int, *, dp: bool) -> list[str]:
     argv = ["train", "--data", str(train), "--eval", str(evaluation), "--group-columns", "sex,race",
             "--epochs", str(plan.epochs), "--max-length", str(plan.max_length), "--train-layers", plan.train_layers,
-            "--batch-size", str(plan.batch_size), "--learning-rate", str(plan.learning_rate),
+            "--batch-size", str(plan.batch_size), "--max-physical-batch-size", str(plan.physical_batch_size),
+            "--learning-rate", str(plan.learning_rate),
             "--canaries", str(plan.canaries), "--seed", str(seed), "--out", str(out)]
     return argv + (["--epsilon", "8"] if dp else ["--no-dp"])
 
 
-def audit_config(plan: DemoPlan, run: Path, train: Path, out: Path, seed: int, *, full: bool) -> dict[str, Any]:
+def audit_config(plan: DemoPlan, run: Path, data: DemoData, out: Path, seed: int, *, full: bool) -> dict[str, Any]:
     """The `rai audit run` config: every audit for the release candidate, privacy only for the baseline."""
-    privacy = {"run_dir": str(run), "canary_candidates": plan.canary_candidates, "bootstrap": plan.privacy_bootstrap}
+    train = data.train
+    privacy = {"run_dir": str(run), "non_members": str(data.heldout), "canary_candidates": plan.canary_candidates,
+               "bootstrap": plan.privacy_bootstrap}
     config: dict[str, Any] = {"out": str(out), "seed": seed, "privacy": privacy}
     if full:
         config["fairness"] = {"predictions": str(run), "sensitive": "sex,race", "reference_group": "sex=Male",
@@ -147,7 +179,10 @@ def _check_out(out: Path) -> None:
 
 def run_demo(out: str | Path, *, quick: bool = False, seed: int = 0, quiet: bool = False,
              echo: Callable[[str], None] = print) -> DemoOutcome:
-    """Run every step into `out` (a previous demo there is replaced) and return what it found."""
+    """Run every step into `out` (a previous demo there is replaced) and return what it found.
+
+    A demo that fails part-way removes `out` again: no half-written demo is left behind.
+    """
     import shutil
 
     out = Path(out)
@@ -155,17 +190,24 @@ def run_demo(out: str | Path, *, quick: bool = False, seed: int = 0, quiet: bool
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    plan = QUICK if quick else FULL
+    try:
+        return _run_steps(out, QUICK if quick else FULL, quick=quick, seed=seed, quiet=quiet, echo=echo)
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _run_steps(out: Path, plan: DemoPlan, *, quick: bool, seed: int, quiet: bool, echo: Callable[[str], None]) -> DemoOutcome:
     q = ["--quiet"] if quiet else []
     steps = _Steps(echo)
     dp_run, base_run = out / "runs" / "dp-eps8", out / "runs" / "baseline-nodp"
-    train, evaluation = steps.run("prepare data (UCI Adult as text, planted PII)", lambda: prepare_data(out, plan, seed))
+    data = steps.run("prepare data (UCI Adult as text, planted PII)", lambda: prepare_data(out, plan, seed))
     steps.run("DP fine-tuning of the packaged MiniLM at epsilon = 8",
-              lambda: steps.rai(_train_argv(plan, train, evaluation, dp_run, seed, dp=True) + q))
+              lambda: steps.rai(_train_argv(plan, data.train, data.evaluation, dp_run, seed, dp=True) + q))
     steps.run("non-DP baseline: same model, same data",
-              lambda: steps.rai(_train_argv(plan, train, evaluation, base_run, seed, dp=False) + q))
-    configs = {"audit.yaml": audit_config(plan, dp_run, train, out / "audit.json", seed, full=True),
-               "audit-baseline.yaml": audit_config(plan, base_run, train, out / "audit-baseline.json", seed, full=False)}
+              lambda: steps.rai(_train_argv(plan, data.train, data.evaluation, base_run, seed, dp=False) + q))
+    configs = {"audit.yaml": audit_config(plan, dp_run, data, out / "audit.json", seed, full=True),
+               "audit-baseline.yaml": audit_config(plan, base_run, data, out / "audit-baseline.json", seed, full=False)}
     for name, config in configs.items():
         atomic_write_text(out / name, yaml.safe_dump(config, sort_keys=False))
     steps.run("audits of the DP model: fairness (sex, race, sex&race), PII, membership inference, canaries, toxicity",
@@ -212,11 +254,17 @@ def _ledger(run: Path) -> dict[str, Any]:
     return json.loads((run / "privacy.json").read_text(encoding="utf-8"))
 
 
-def _accuracy(run: Path) -> str:
+def _accuracy(run: Path) -> float | None:
     metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
-    evaluation = metrics.get("eval", metrics)
-    acc = evaluation.get("accuracy")
-    return "n/a" if acc is None else f"{acc:.3f}"
+    return metrics.get("eval", metrics).get("accuracy")
+
+
+def _accuracy_sentence(dp: float | None, base: float | None) -> str:
+    if dp is None or base is None:
+        return "Accuracy on held-out rows is not available."
+    verdict = ("the gap is the price of the guarantee" if dp < base - 0.005 else
+               "here the guarantee costs no measurable accuracy (the difference is within noise for this evaluation set)")
+    return f"Accuracy on held-out rows: DP {dp:.3f}, non-DP baseline {base:.3f}; {verdict}."
 
 
 def explain(outcome: DemoOutcome) -> str:
@@ -224,6 +272,7 @@ def explain(outcome: DemoOutcome) -> str:
     a, b, out = outcome.audit, outcome.baseline_audit, outcome.out
     dp_run, base_run = out / "runs" / "dp-eps8", out / "runs" / "baseline-nodp"
     ledger = _ledger(dp_run)
+    backend = a.get("sections", {}).get("toxicity", {}).get("backend") or {}
     failed = [r for r in outcome.verdict["rules"] if r["status"] in ("fail", "missing")]
     warned = [r for r in outcome.verdict["rules"] if r["status"] == "warn"]
     lines = [
@@ -233,12 +282,13 @@ def explain(outcome: DemoOutcome) -> str:
         "",
         f"Privacy guarantee: the DP model is ({ledger['epsilon']:.2f}, {ledger['delta']:.1e})-differentially private "
         f"per example ({ledger['accountant']} accountant, noise multiplier {ledger['noise_multiplier']:.2f}, "
-        f"{ledger['steps']} steps). Accuracy on held-out rows: DP {_accuracy(dp_run)}, non-DP baseline {_accuracy(base_run)}; "
-        "the gap is the price of the guarantee.",
+        f"{ledger['steps']} steps). " + _accuracy_sentence(_accuracy(dp_run), _accuracy(base_run)),
         f"Measured memorisation: membership-inference AUC {_fmt(_metric(a, 'privacy.mia.auc'))} for the DP model vs "
         f"{_fmt(_metric(b, 'privacy.mia.auc'))} for the baseline (0.5 = the attacker guesses); canary exposure (bits, "
         f"higher = memorised) mean {_fmt(_metric(a, 'privacy.canary.exposure_mean'))} vs {_fmt(_metric(b, 'privacy.canary.exposure_mean'))}. "
-        "The empirical bound can only be below the proven epsilon; a small model trained briefly memorises little either way.",
+        "Non-members are held-out rows of the same balanced pool, so the attack measures memorisation, not a shift "
+        "between data sets. Training only the head of a frozen encoder memorises little with or without DP; the "
+        "proven epsilon bounds what any attack could ever reach.",
         f"Fairness: demographic-parity ratio by sex {_fmt(_metric(a, 'fairness.demographic_parity_ratio', attribute='sex'))} "
         "(the four-fifths rule asks for at least 0.80). The labels themselves carry the gap: about 31% of men and 11% of "
         "women in UCI Adult earn over 50K (a label ratio near 0.4), so a model that learns the labels inherits it. "
@@ -246,8 +296,10 @@ def explain(outcome: DemoOutcome) -> str:
         f"PII: {_fmt(_metric(a, 'pii.records_with_pii'), 0)} training record(s) hold PII: the synthetic records the demo "
         "planted (email, phone, card, IBAN, SSN). Values are masked everywhere; clean the data with "
         "`rai audit pii --redact` before training.",
-        f"Toxicity: rate {_fmt(_metric(a, 'toxicity.rate'))} of training texts at or above 0.5 "
-        f"(backend: {a.get('sections', {}).get('toxicity', {}).get('backend', {}).get('name', 'n/a') if isinstance(a.get('sections', {}).get('toxicity', {}).get('backend'), dict) else a.get('sections', {}).get('toxicity', {}).get('backend', 'n/a')}).",
+        f"Toxicity: rate {_fmt(_metric(a, 'toxicity.rate'))} of training texts at or above 0.5, scored by "
+        f"{backend.get('name', 'n/a')}" + (" (Detoxify weights are not on this machine, so the offline profanity "
+                                            "classifier stood in: see docs/toxicity.md to provide them)."
+                                            if backend.get("fallback_reason") else "."),
         "",
         f"Report: {outcome.report}   Summary: {out / 'summary.md'}   JUnit: {out / 'junit.xml'}",
         f"The demo exits 0 because it ran; `rai gate {out / 'audit.json'} --policy default` would exit "

@@ -28,6 +28,21 @@ def tiny_gpt2_dir(tmp_path_factory) -> Path:
     return make_tiny_gpt2(tmp_path_factory.mktemp("tiny-gpt2"))
 
 
+@pytest.fixture(autouse=True)
+def torch_threads(request):
+    """One intra-op thread for tiny models: threads fighting over 2 shared cores slow them ~10x.
+
+    Tests marked `slow` run the real-size MiniLM and keep torch's default.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    if request.node.get_closest_marker("slow") is None:
+        torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture
 def rai(capsys):
     """Run the `rai` CLI in-process: returns (exit_code, stdout, stderr)."""

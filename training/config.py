@@ -17,7 +17,8 @@ from typing import Any
 from rai.errors import InputError
 
 DEFAULT_EPSILON = 8.0
-DEFAULT_DELTA_FACTOR = 0.1  # default δ = 0.1 / n, strictly below 1/n
+DEFAULT_DELTA_FACTOR = 0.1  # default δ = min(DEFAULT_DELTA_CAP, 0.1 / n), strictly below 1/n
+DEFAULT_DELTA_CAP = 1e-5  # the customary δ (Abadi et al. 2016), which the bundled policies also require
 
 
 class Accountant(str, enum.Enum):

@@ -16,7 +16,7 @@ import pandas as pd
 
 from rai.errors import InputError
 from rai.io import describe_input, read_table
-from training.config import DEFAULT_DELTA_FACTOR, TrainConfig
+from training.config import DEFAULT_DELTA_CAP, DEFAULT_DELTA_FACTOR, TrainConfig
 from training.labels import LabelMap
 
 ERR_MISSING_LABELS = "{n} row(s) have no label (0-based rows {rows}); drop or fill them"
@@ -136,11 +136,11 @@ def load_training_data(cfg: TrainConfig) -> TrainingData:
 
 
 def resolve_delta(cfg: TrainConfig, n: int) -> float | None:
-    """δ for a DP run over n examples: --delta (checked against 1/n) or 0.1/n; None without DP."""
+    """δ for a DP run over n examples: --delta (checked against 1/n) or min(1e-5, 0.1/n); None without DP."""
     if not cfg.dp:
         return None
     if cfg.delta is None:
-        return DEFAULT_DELTA_FACTOR / n
+        return min(DEFAULT_DELTA_CAP, DEFAULT_DELTA_FACTOR / n)
     if cfg.delta >= 1.0 / n:
         raise InputError(ERR_DELTA_TOO_BIG.format(bound=1.0 / n, n=n, delta=cfg.delta), where="--delta")
     return float(cfg.delta)

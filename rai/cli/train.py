@@ -39,7 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     privacy = p.add_argument_group("differential privacy")
     privacy.add_argument("--epsilon", type=float, help=f"target ε: the noise is calibrated for the planned steps (default {8.0:g} unless --noise-multiplier)")
     privacy.add_argument("--noise-multiplier", type=float, help="noise σ (relative to --max-grad-norm) instead of a target ε")
-    privacy.add_argument("--delta", type=float, help="δ, must be below 1/n (default 0.1/n)")
+    privacy.add_argument("--delta", type=float, help="δ, must be below 1/n (default min(1e-5, 0.1/n))")
     privacy.add_argument("--max-grad-norm", type=float, default=d.max_grad_norm, help="per-example clipping norm C (default %(default)s)")
     privacy.add_argument("--accountant", choices=[a.value for a in Accountant], default=d.accountant, help="default %(default)s")
     privacy.add_argument("--grad-sample-mode", choices=[m.value for m in GradSampleMode], default=d.grad_sample_mode, help="per-example gradients (hooks) or fast ghost clipping (ghost) (default %(default)s)")

@@ -43,17 +43,6 @@ def write_run_dir(root: Path, model_dir: Path, *, privacy: dict | None = None, l
     return run
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    """Tiny models train and score several times faster on one thread than on threads fighting for shared cores."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture
 def fake_run(tmp_path, tiny_bert_dir) -> Path:
     return write_run_dir(tmp_path, tiny_bert_dir)

@@ -10,17 +10,6 @@ import pytest
 from training_testdata import sentiment_data
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny models gain nothing from intra-op threads, and on a busy CI box spinning threads slow them ~10x."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture
 def bert_dir(tiny_bert_dir, tmp_path) -> Path:
     """A private copy of the session's tiny BERT (training must never touch the shared one)."""

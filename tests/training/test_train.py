@@ -55,7 +55,7 @@ def test_dp_run_directory(hooks_run, data_csv, module_bert):
     n = len(split["train_rows"])
     assert ledger["dp"] is True and ledger["sampling"] == "poisson" and ledger["unit"] == "example"
     assert ledger["grad_sample_mode"] == "hooks" and ledger["accountant"] == "rdp" and ledger["noise_calibrated"]
-    assert ledger["dataset_size"] == n and ledger["delta"] == pytest.approx(0.1 / n) and ledger["delta"] < 1 / n
+    assert ledger["dataset_size"] == n and ledger["delta"] == pytest.approx(min(1e-5, 0.1 / n)) and ledger["delta"] < 1 / n
     assert ledger["sample_rate"] == 1 / 4 and ledger["steps"] == 8 and ledger["epochs"] == 2
     assert 3.95 <= ledger["epsilon"] <= 4.0  # calibrated to the target, never above it
 

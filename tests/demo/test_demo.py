@@ -1,0 +1,39 @@
+"""`rai demo --quick` end to end: the real MiniLM, real audits, gate and report (the one slow test of the demo)."""
+
+import json
+
+import pytest
+
+
+@pytest.mark.slow
+def test_quick_demo_runs_every_step_and_explains_the_verdict(tmp_path, rai):
+    out = tmp_path / "demo"
+    code, stdout, err = rai("demo", "--quick", "--out", out, "--quiet")
+    assert code == 0, err
+    audit = json.loads((out / "audit.json").read_text())
+    assert set(audit["sections"]) >= {"fairness", "pii", "privacy", "toxicity"}
+    ids = {m["id"] for m in audit["metrics"]}
+    assert {"privacy.dp.epsilon", "privacy.mia.auc", "fairness.demographic_parity_ratio", "pii.records_with_pii",
+            "toxicity.rate"} <= ids
+    planted = next(m for m in audit["metrics"] if m["id"] == "pii.records_with_pii")
+    assert planted["value"] == 5  # the five planted synthetic records, no more
+    eps = next(m for m in audit["metrics"] if m["id"] == "privacy.dp.epsilon")
+    assert 0 < eps["value"] <= 8.0 + 1e-9
+    baseline = json.loads((out / "audit-baseline.json").read_text())
+    assert next(m for m in baseline["metrics"] if m["id"] == "privacy.dp.epsilon")["value"] is None
+    verdict = json.loads((out / "verdict.json").read_text())
+    for name in ("report.html", "summary.md", "junit.xml", "commands.sh"):
+        assert (out / name).stat().st_size > 0
+    assert ("Verdict: PASS" if verdict["passed"] else "Verdict: FAIL") in stdout
+    assert str(out / "report.html") in stdout and "exits 0 because it ran" in stdout
+    # Raw values of the planted PII never reach the outputs.
+    for name in ("audit.json", "report.html", "summary.md", "junit.xml"):
+        body = (out / name).read_text(encoding="utf-8")
+        assert "maria.lopez@example.org" not in body and "4111 1111 1111 1111" not in body
+
+
+def test_demo_refuses_to_overwrite_a_directory_it_did_not_write(tmp_path, rai):
+    (tmp_path / "precious.txt").write_text("keep me")
+    code, _, err = rai("demo", "--quick", "--out", tmp_path)
+    assert code == 2 and "not a previous demo output" in err
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
