@@ -8,9 +8,8 @@ directory is built in a temporary directory and renamed into place in one step.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from training.labels import LabelMap
 from training.ledger import model_card, privacy_ledger
 from training.loop import LoopOptions, poisson_loader, run_training
 from training.metrics import evaluation_metrics
+from training.models import quiet_transformers
 from training.private import SamplingPlan, TrainingSetup, attach_schedule, calibrate_noise, make_optimizer, make_training
 
 CHECKPOINT_DIR = "checkpoint"
@@ -36,22 +36,6 @@ ERR_OUT_UNFINISHED = "holds an unfinished run: add --resume to continue it, or c
 ERR_ALREADY_DONE = "the run is already complete; nothing to resume"
 ERR_NO_PAD = "the tokenizer has no padding token, which batching needs"
 ERR_MAX_LENGTH = "is longer than the model's {limit} positions"
-
-
-@contextlib.contextmanager
-def _quiet_transformers() -> Iterator[None]:
-    """Silence transformers' loading bars and reports (rai shows its own progress), then restore them."""
-    from transformers.utils import logging as hf_logging
-
-    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        hf_logging.set_verbosity(verbosity)
-        if bars:
-            hf_logging.enable_progress_bar()
 
 
 def _check_output_dir(out: Path, resume: bool) -> None:
@@ -145,7 +129,7 @@ def _prepare(cfg: TrainConfig) -> _Run:
     if target_epsilon is not None:
         noise = calibrate_noise(target_epsilon=target_epsilon, delta=delta, plan=plan, accountant=cfg.accountant)
     resolved = dataclasses.replace(cfg, epsilon=target_epsilon, delta=delta, resume=False, stop_after_steps=None)
-    with _quiet_transformers():
+    with quiet_transformers():
         torch.manual_seed(cfg.seed)  # the new classifier head's initialisation, then dropout
         model, tokenizer = _load_model(cfg, data.label_map)
     trainable_parameters = apply_train_layers(model, cfg.layers)
@@ -220,7 +204,7 @@ def _finish(run: _Run, setup: TrainingSetup, state: LoopState, write_checkpoint:
                          "loss_per_epoch": state.loss_per_epoch},
                "eval": {**evaluation, "source": eval_source}}
     with atomic_output_dir(run.out, replace=True) as tmp:
-        with _quiet_transformers():
+        with quiet_transformers():
             model.save_pretrained(tmp / "model")
             run.tokenizer.save_pretrained(tmp / "model")
         atomic_write_text(tmp / "model" / "README.md", model_card(
