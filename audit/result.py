@@ -217,14 +217,20 @@ def validate_audit_dict(d: Any, *, where: str) -> None:
         raise InputError(f"not a valid rai audit result at {loc}: {e.message}", where=where)
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"non-standard JSON number {name} (rai writes undefined values as null)")
+
+
 def read_audit(path: str | Path) -> AuditResult:
     p = Path(path)
     if not p.is_file():
         raise InputError("audit file not found", where=str(path))
     try:
-        d = json.loads(p.read_text(encoding="utf-8"))
+        d = json.loads(p.read_text(encoding="utf-8"), parse_constant=_reject_constant)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"not valid JSON: {exc}", where=str(path)) from None
+    except ValueError as exc:  # NaN / Infinity: never written by rai, and a gate must not read them as numbers
+        raise InputError(str(exc), where=str(path)) from None
     return AuditResult.from_dict(d, where=str(path))
 
 

@@ -172,8 +172,13 @@ class _Steps:
         return code
 
 
+def _run_dirs(out: Path) -> tuple[Path, Path]:
+    """The DP run and the non-DP baseline run inside the demo output."""
+    return out / "runs" / "dp-eps8", out / "runs" / "baseline-nodp"
+
+
 def _check_out(out: Path) -> None:
-    if out.exists() and any(out.iterdir()) and not (out / DEMO_MARKER).exists():
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / DEMO_MARKER).exists())):
         raise InputError(ERR_OUT_NOT_DEMO, where=str(out))
 
 
@@ -200,7 +205,7 @@ def run_demo(out: str | Path, *, quick: bool = False, seed: int = 0, quiet: bool
 def _run_steps(out: Path, plan: DemoPlan, *, quick: bool, seed: int, quiet: bool, echo: Callable[[str], None]) -> DemoOutcome:
     q = ["--quiet"] if quiet else []
     steps = _Steps(echo)
-    dp_run, base_run = out / "runs" / "dp-eps8", out / "runs" / "baseline-nodp"
+    dp_run, base_run = _run_dirs(out)
     data = steps.run("prepare data (UCI Adult as text, planted PII)", lambda: prepare_data(out, plan, seed))
     steps.run("DP fine-tuning of the packaged MiniLM at epsilon = 8",
               lambda: steps.rai(_train_argv(plan, data.train, data.evaluation, dp_run, seed, dp=True) + q))
@@ -270,7 +275,7 @@ def _accuracy_sentence(dp: float | None, base: float | None) -> str:
 def explain(outcome: DemoOutcome) -> str:
     """A paragraph per finding, saying what the numbers mean (printed at the end of the demo)."""
     a, b, out = outcome.audit, outcome.baseline_audit, outcome.out
-    dp_run, base_run = out / "runs" / "dp-eps8", out / "runs" / "baseline-nodp"
+    dp_run, base_run = _run_dirs(out)
     ledger = _ledger(dp_run)
     backend = a.get("sections", {}).get("toxicity", {}).get("backend") or {}
     failed = [r for r in outcome.verdict["rules"] if r["status"] in ("fail", "missing")]

@@ -161,6 +161,8 @@ def _umask() -> int:
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write `data` to a temp file in the target's directory, fsync, then rename over `path`."""
     target = Path(path)
+    if target.is_dir():
+        raise InputError("is a directory, expected an output file name", where=str(path))
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:

@@ -17,7 +17,6 @@ from markupsafe import Markup
 from audit.gate.verdict import Verdict
 from audit.result import AuditResult
 from reports.safety import neutralize
-from reports.blocks import cell_text
 from reports.view import build_view
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
@@ -41,7 +40,6 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["cell"] = cell_text
     return env
 
 

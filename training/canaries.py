@@ -129,10 +129,6 @@ def secret_from_index(index: int, secret_format: str) -> str:
     return "".join(next(digits) if f == DIGIT else f for f in secret_format)
 
 
-def random_secret(rng: random.Random, secret_format: str) -> str:
-    return secret_from_index(rng.randrange(secret_space_size(secret_format)), secret_format)
-
-
 def make_canaries(n: int, seed: int, labels: Sequence[Any], *, template: str = DEFAULT_TEMPLATE,
                   secret_format: str = DEFAULT_SECRET_FORMAT) -> CanarySet:
     """`n` canaries with distinct random secrets and labels spread evenly over `labels` in a seeded order.
@@ -157,11 +153,11 @@ def make_canaries(n: int, seed: int, labels: Sequence[Any], *, template: str = D
     assigned = [pool[i % len(pool)] for i in range(n)]
     rng.shuffle(assigned)  # balanced: the template alone cannot predict a canary's label
     width = max(4, len(str(n - 1)))
-    canaries = []
+    cs = CanarySet(seed=seed, template=template, secret_format=secret_format)
     for i, (index, label) in enumerate(zip(indices, assigned)):
         secret = secret_from_index(index, secret_format)
-        canaries.append(Canary(id=f"canary-{i:0{width}d}", text=template.replace("{secret}", secret), secret=secret, label=label))
-    return CanarySet(seed=seed, template=template, secret_format=secret_format, canaries=canaries)
+        cs.canaries.append(Canary(id=f"canary-{i:0{width}d}", text=cs.fill(secret), secret=secret, label=label))
+    return cs
 
 
 @dataclass(frozen=True)

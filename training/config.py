@@ -156,6 +156,10 @@ def _finite(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
+def _int_at_least(x: Any, minimum: int) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and x >= minimum
+
+
 def config_problems(cfg: TrainConfig) -> list[str]:
     """Every problem with `cfg` that can be seen without reading data, as 'flag: message' lines."""
     problems: list[str] = []
@@ -167,14 +171,13 @@ def config_problems(cfg: TrainConfig) -> list[str]:
         if not getattr(cfg, name):
             bad(name, ERR_REQUIRED)
     for name in ("epochs", "batch_size", "max_physical_batch_size", "checkpoint_every"):
-        value = getattr(cfg, name)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        if not _int_at_least(getattr(cfg, name), 1):
             bad(name.replace("_", "-"), ERR_AT_LEAST_ONE)
-    if cfg.stop_after_steps is not None and (not isinstance(cfg.stop_after_steps, int) or cfg.stop_after_steps < 1):
+    if cfg.stop_after_steps is not None and not _int_at_least(cfg.stop_after_steps, 1):
         bad("stop-after-steps", ERR_AT_LEAST_ONE)
-    if not isinstance(cfg.max_length, int) or cfg.max_length < 2:
+    if not _int_at_least(cfg.max_length, 2):
         bad("max-length", ERR_MAX_LENGTH)
-    if not isinstance(cfg.canaries, int) or cfg.canaries < 0:
+    if not _int_at_least(cfg.canaries, 0):
         bad("canaries", ERR_NOT_NEGATIVE)
     for name in ("learning_rate", "max_grad_norm"):
         value = getattr(cfg, name)

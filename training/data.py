@@ -62,14 +62,11 @@ def _rows_where(mask: pd.Series) -> tuple[int, str]:
 
 
 def _check_values(df: pd.DataFrame, cfg: TrainConfig, where: str) -> None:
-    missing = df[cfg.label_column].isna()
-    if missing.any():
-        n, rows = _rows_where(missing)
-        raise InputError(ERR_MISSING_LABELS.format(n=n, rows=rows), where=f"{where}, column {cfg.label_column!r}")
-    missing = df[cfg.text_column].isna()
-    if missing.any():
-        n, rows = _rows_where(missing)
-        raise InputError(ERR_MISSING_TEXT.format(n=n, rows=rows), where=f"{where}, column {cfg.text_column!r}")
+    for column, message in ((cfg.label_column, ERR_MISSING_LABELS), (cfg.text_column, ERR_MISSING_TEXT)):
+        missing = df[column].isna()
+        if missing.any():
+            n, rows = _rows_where(missing)
+            raise InputError(message.format(n=n, rows=rows), where=f"{where}, column {column!r}")
 
 
 def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -14,12 +14,12 @@ Semantics (docs/policies.md has the user-facing version):
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from audit.gate.policy import Bound, Policy, Rule, Severity, Waiver, details_label, format_number, matches
 from audit.gate.verdict import RecordResult, RuleResult, Status, Verdict
 from audit.metric_ids import lookup
-from audit.result import AuditResult, MetricRecord
+from audit.result import AuditResult, MetricRecord, _finite
 
 # Float noise allowance when comparing a regression to its limit (0.80 - 0.78 = 0.0200000000000000018).
 REGRESSION_TOLERANCE = 1e-9
@@ -120,20 +120,23 @@ def _regression_finding(rule: Rule, rec: MetricRecord, baseline: AuditResult | N
     base = match_baseline(rec, baseline.metric_values(rec.id))
     if base is None:
         return [_absent(rule, WHY_NO_BASELINE_RECORD.format(metric=rec.id))], None, None
-    if base.value is None:
+    base_value = _finite(base.value)  # a hand-edited NaN/inf is undefined, never a pass
+    if base_value is None:
         return [_undefined(rule, WHY_NULL_BASELINE)], None, None
     if rec.value is None:
-        return [_undefined(rule, WHY_NULL)], base.value, None
+        return [_undefined(rule, WHY_NULL)], base_value, None
     better = lookup(rec.id).better  # the loader guarantees a direction for regression rules
-    regression = (base.value - rec.value) if better == "higher" else (rec.value - base.value)
-    text = f"regression {format_number(regression)} from baseline {format_number(base.value)}"
+    regression = (base_value - rec.value) if better == "higher" else (rec.value - base_value)
+    text = f"regression {format_number(regression)} from baseline {format_number(base_value)}"
     if regression > rule.max_regression + REGRESSION_TOLERANCE:
-        return [_violation(rule, f"{text} exceeds {format_number(rule.max_regression)}")], base.value, regression
-    return [_Finding(Status.PASS, f"{text} <= {format_number(rule.max_regression)}")], base.value, regression
+        return [_violation(rule, f"{text} exceeds {format_number(rule.max_regression)}")], base_value, regression
+    return [_Finding(Status.PASS, f"{text} <= {format_number(rule.max_regression)}")], base_value, regression
 
 
 def _judge_record(rule: Rule, rec: MetricRecord, audit: AuditResult, baseline: AuditResult | None,
                   waivers: list[Waiver], used: set[int]) -> RecordResult:
+    # NaN/inf (a hand-edited or foreign audit.json) compare false against any limit: judge them as null.
+    rec = replace(rec, value=_finite(rec.value), ci=None if rec.ci is None else (_finite(rec.ci[0]), _finite(rec.ci[1])))
     findings = _threshold_findings(rule, rec, audit)
     regression_findings, base_value, regression = _regression_finding(rule, rec, baseline)
     findings += regression_findings

@@ -41,7 +41,7 @@ def mask_digits(value: str, keep_last: int = 0) -> str:
     cut = len(value)
     if keep_last:
         positions = [m.start() for m in _DIGIT.finditer(value)]
-        cut = positions[-keep_last] if len(positions) >= keep_last else 0
+        cut = positions[-keep_last] if len(positions) > keep_last else len(value)  # too few digits: mask them all
     return _DIGIT.sub(STAR, value[:cut]) + value[cut:]
 
 

@@ -48,18 +48,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _check_out(args: argparse.Namespace, paths: list[Path]) -> None:
-    """Fail before scanning if --out clashes with another file or already holds a pii section."""
+    """Fail before scanning if --out clashes with an input, --findings or --redact.
+
+    (An --append to an --out that already holds a pii section is refused by the audit group, before this runs.)
+    """
     out = getattr(args, "out", None)
     if not out:
         return
     others = [*paths, *(Path(p) for p in (args.findings, args.redact) if p)]
     if os.path.realpath(out) in {os.path.realpath(p) for p in others}:
         raise InputError(ERR_OUT_CLASH, where=str(out))
-    if getattr(args, "append", False) and Path(out).exists():
-        from audit.result import ERR_COLLISION, read_audit
-
-        if "pii" in read_audit(out).sections:
-            raise InputError(ERR_COLLISION.format(names="pii", path=out))
 
 
 def run(args: argparse.Namespace) -> "AuditResult":

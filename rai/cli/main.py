@@ -73,15 +73,20 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
 
 
 def run_audit(audit: AuditCommand, args: argparse.Namespace) -> int:
-    """Run one audit and write (or merge) its result atomically."""
-    from audit.result import read_audit, write_audit
+    """Run one audit and write (or merge) its result atomically.
 
+    With --append, an --out that already holds this audit's section is refused before the audit runs.
+    """
+    from audit.result import ERR_COLLISION, read_audit, write_audit
+
+    out = Path(args.out)
+    if args.append and out.exists() and audit.name in read_audit(out).sections:
+        raise InputError(ERR_COLLISION.format(names=audit.name, path=out))
     started = time.perf_counter()
     result = audit.run(args)
     result.record_run(audit.name, resolved_config(args), time.perf_counter() - started, seed=args.seed)
-    out = Path(args.out)
     if (args.append or args.replace) and out.exists():
-        result = read_audit(out).merge(result, replace=args.replace)
+        result = read_audit(out).merge(result, replace=args.replace, where=str(out))
     write_audit(out, result)
     say(f"rai audit {audit.name}: wrote {out}")
     return EXIT_OK

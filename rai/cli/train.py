@@ -10,7 +10,7 @@ from rai.errors import EXIT_OK
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     # Defaults come from TrainConfig (one source of truth); `training.config` imports no torch.
-    from training.config import Accountant, GradSampleMode, LRSchedule, TrainConfig
+    from training.config import DEFAULT_EPSILON, Accountant, GradSampleMode, LRSchedule, TrainConfig
 
     d = TrainConfig(data="", out="")
     data = p.add_argument_group("data")
@@ -37,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     model.add_argument("--seed", type=int, default=d.seed, help="seeds the split, initialisation, sampling, noise and dropout (default %(default)s)")
 
     privacy = p.add_argument_group("differential privacy")
-    privacy.add_argument("--epsilon", type=float, help=f"target ε: the noise is calibrated for the planned steps (default {8.0:g} unless --noise-multiplier)")
+    privacy.add_argument("--epsilon", type=float, help=f"target ε: the noise is calibrated for the planned steps (default {DEFAULT_EPSILON:g} unless --noise-multiplier)")
     privacy.add_argument("--noise-multiplier", type=float, help="noise σ (relative to --max-grad-norm) instead of a target ε")
     privacy.add_argument("--delta", type=float, help="δ, must be below 1/n (default min(1e-5, 0.1/n))")
     privacy.add_argument("--max-grad-norm", type=float, default=d.max_grad_norm, help="per-example clipping norm C (default %(default)s)")

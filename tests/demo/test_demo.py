@@ -37,3 +37,11 @@ def test_demo_refuses_to_overwrite_a_directory_it_did_not_write(tmp_path, rai):
     code, _, err = rai("demo", "--quick", "--out", tmp_path)
     assert code == 2 and "not a previous demo output" in err
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_demo_refuses_an_out_that_is_a_file(tmp_path, rai):
+    target = tmp_path / "notes.txt"
+    target.write_text("keep me")
+    code, _, err = rai("demo", "--quick", "--out", target)
+    assert code == 2 and "not a previous demo output" in err
+    assert target.read_text() == "keep me"

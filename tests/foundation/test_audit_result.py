@@ -63,6 +63,9 @@ def test_invalid_file_is_an_input_error(tmp_path):
     p.write_text("{")
     with pytest.raises(InputError, match="not valid JSON"):
         read_audit(p)
+    p.write_text(json.dumps(_result().to_dict()).replace('"value": 0.5', '"value": NaN'))
+    with pytest.raises(InputError, match="non-standard JSON number NaN"):
+        read_audit(p)
 
 
 def test_docs_metric_table_is_current():

@@ -39,3 +39,17 @@ def test_yaml_errors_name_the_line(tmp_path):
 def test_cli_usage_errors_exit_2_with_one_line(rai):
     code, out, err = rai("no-such-command")
     assert code == 2 and err.strip().startswith("rai: error:") and len(err.strip().splitlines()) == 1
+
+
+def test_append_to_an_out_holding_the_section_fails_before_the_audit_runs(tmp_path, rai):
+    from audit.result import ERR_COLLISION, AuditResult, write_audit
+
+    out = tmp_path / "audit.json"
+    existing = AuditResult()
+    existing.add_section("fairness", {"note": "already audited"})
+    write_audit(out, existing)
+    before = out.read_bytes()
+    # The predictions file does not exist: only a check made before the audit runs can answer with the collision.
+    code, _, err = rai("audit", "fairness", tmp_path / "missing.csv", "--sensitive", "sex", "--out", out, "--append")
+    assert code == 2 and err == f"rai: error: {ERR_COLLISION.format(names='fairness', path=out)}\n"
+    assert out.read_bytes() == before

@@ -43,6 +43,8 @@ def test_atomic_json_refuses_nan_and_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
     atomic_write_json(tmp_path / "a.json", {"x": 1.5})
     assert json.loads((tmp_path / "a.json").read_text()) == {"x": 1.5}
+    with pytest.raises(InputError, match="is a directory"):
+        atomic_write_json(tmp_path, {"x": 1})
 
 
 def test_atomic_output_dir_removes_partial_work(tmp_path):

@@ -159,3 +159,19 @@ def test_default_today_is_used_for_waivers():
     policy = parse_policy_text("name: t\nrules:\n" + f"  - metric: {DPR}\n    min: 0.8\n" + "waivers:\n" + WAIVER_ACTIVE.replace("2027-03-01", "2000-01-01"), "t.yaml")
     verdict = evaluate(policy, audit_of((DPR, 0.5, None, {})))
     assert verdict.rules[0].status is Status.FAIL and "expired on 2000-01-01" in verdict.warnings[0]
+
+
+@pytest.mark.parametrize("field_", ["value", "ci", "baseline"])
+def test_non_finite_numbers_in_a_read_audit_fail_closed(field_):
+    """NaN compares false against every limit: an audit.json edited to hold NaN must not pass."""
+    from audit.result import MetricRecord
+
+    nan = float("nan")
+    policy = parse_policy_text(f"name: t\nrules:\n  - metric: {DPR}\n    min: 0.8\n" + ("    bound: ci\n" if field_ == "ci" else "")
+                               + ("    max_regression: 0.02\n" if field_ == "baseline" else ""), "t.yaml")
+    audit, baseline = AuditResult(), AuditResult()
+    audit.metrics.append(MetricRecord(DPR, nan if field_ == "value" else 0.9, "fairness", ci=(nan, 0.95) if field_ == "ci" else None))
+    baseline.metrics.append(MetricRecord(DPR, nan, "fairness"))
+    verdict = evaluate(policy, audit, baseline=baseline if field_ == "baseline" else None, today=TODAY)
+    assert verdict.rules[0].status is Status.FAIL and verdict.passed is False
+    assert "nan" not in str(verdict.to_dict())

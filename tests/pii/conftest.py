@@ -1,8 +1,9 @@
-"""A small labelled corpus written as CSV, JSONL and Parquet, shared by the PII CLI tests."""
+"""A small labelled corpus written as CSV, JSONL and Parquet, shared by the PII CLI tests; the default scanner."""
 
 import pandas as pd
 import pytest
 
+from audit.pii import Scanner, default_registry
 from audit.pii.corpus import generate_corpus
 
 N_RECORDS = 300
@@ -37,3 +38,9 @@ def raw_values(labelled):
     values = {r.text[lab.start:lab.end] for r in labelled for lab in r.labels}
     values |= {f"user{i}@example.org" for i in range(0, len(labelled), 10)}
     return values
+
+
+@pytest.fixture(scope="module")
+def scanner():
+    """The scanner with every built-in recognizer and the default settings."""
+    return Scanner(default_registry().recognizers)

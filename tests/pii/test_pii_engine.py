@@ -14,11 +14,6 @@ from rai.errors import InputError
 
 
 @pytest.fixture(scope="module")
-def scanner():
-    return Scanner(default_registry().recognizers)
-
-
-@pytest.fixture(scope="module")
 def corpus():
     return generate_corpus(1500, seed=7)
 
@@ -57,6 +52,8 @@ def test_mask_examples():
     assert mask_email("john@example.com") == "j***@e******.com"
     assert mask_email("jo@mail.example.co.uk") == "**@m***.e******.**.uk"
     assert mask_digits("4111 1111 1111 1111", keep_last=4) == "**** **** **** 1111"
+    assert mask_digits("12-34", keep_last=4) == "**-**"  # no more digits than it would keep: none shown
+    assert mask_digits("1234", keep_last=4) == "****"
 
 
 def test_scanning_a_chunk_equals_scanning_each_record(scanner, corpus):

@@ -18,11 +18,6 @@ from audit.pii.entities.iban import IBAN_LENGTHS
 from audit.pii.registry import RecognizerOptions
 
 
-@pytest.fixture(scope="module")
-def scanner():
-    return Scanner(default_registry().recognizers)
-
-
 def found(scanner, text):
     """(entity, value) of every finding in `text`."""
     return [(f.entity, text[f.start:f.end]) for f in scanner.scan_text(text)]

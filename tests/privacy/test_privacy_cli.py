@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 import yaml
-from conftest import random_token_data, write_run_dir
+from privacy_runs import random_token_data, write_run_dir
 from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
 

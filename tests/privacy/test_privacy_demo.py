@@ -12,7 +12,7 @@ import json
 import shutil
 
 import pytest
-from conftest import random_token_data
+from privacy_runs import random_token_data
 
 from audit.privacy.audit import WARN_THEORY, PrivacyAuditOptions, audit_privacy
 from training.config import TrainConfig

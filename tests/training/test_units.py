@@ -33,6 +33,14 @@ def test_validator_reports_every_problem_at_once():
     assert "\n" not in msg
 
 
+def test_validator_refuses_booleans_for_every_count():
+    cfg = TrainConfig(data="d", out="o", stop_after_steps=True, canaries=True, max_length=True)
+    with pytest.raises(InputError) as err:
+        validate_config(cfg)
+    for expected in (f"--stop-after-steps: {C.ERR_AT_LEAST_ONE}", f"--canaries: {C.ERR_NOT_NEGATIVE}", f"--max-length: {C.ERR_MAX_LENGTH}"):
+        assert expected in str(err.value)
+
+
 def test_no_dp_refuses_a_budget_and_defaults_resolve():
     with pytest.raises(InputError, match=re.escape(C.ERR_NO_DP_WITH_BUDGET.format(flags="--epsilon"))):
         validate_config(TrainConfig(data="d", out="o", dp=False, epsilon=1.0))
