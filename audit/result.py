@@ -30,7 +30,8 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _finite(x: Any) -> float | int | None:
+def finite_or_none(x: Any) -> float | int | None:
+    """A plain JSON number, or None for None/NaN/inf (undefined values are null, never numbers)."""
     if x is None:
         return None
     if isinstance(x, bool):
@@ -112,10 +113,10 @@ class AuditResult:
         spec = lookup(metric_id)
         if spec is None:
             raise ValueError(f"metric id {metric_id!r} is not documented in audit.metric_ids")
-        v = _finite(value)
+        v = finite_or_none(value)
         if v is None:
             self.warnings.append(f"{metric_id}: value is undefined and written as null" + (f" ({why_null})" if why_null else ""))
-        interval = None if ci is None else (_finite(ci[0]), _finite(ci[1]))
+        interval = None if ci is None else (finite_or_none(ci[0]), finite_or_none(ci[1]))
         nulls: list[str] = []
         rec = MetricRecord(id=metric_id, value=v, section=section, ci=interval, better=spec.better,
                            n=None if n is None else int(n), details=_sanitize(details or {}, metric_id, nulls))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from audit.gate.policy import Bound, Policy, Rule, Severity, Waiver, details_label, format_number, matches
 from audit.gate.verdict import RecordResult, RuleResult, Status, Verdict
 from audit.metric_ids import lookup
-from audit.result import AuditResult, MetricRecord, _finite
+from audit.result import AuditResult, MetricRecord, finite_or_none
 
 # Float noise allowance when comparing a regression to its limit (0.80 - 0.78 = 0.0200000000000000018).
 REGRESSION_TOLERANCE = 1e-9
@@ -120,7 +120,7 @@ def _regression_finding(rule: Rule, rec: MetricRecord, baseline: AuditResult | N
     base = match_baseline(rec, baseline.metric_values(rec.id))
     if base is None:
         return [_absent(rule, WHY_NO_BASELINE_RECORD.format(metric=rec.id))], None, None
-    base_value = _finite(base.value)  # a hand-edited NaN/inf is undefined, never a pass
+    base_value = finite_or_none(base.value)  # a hand-edited NaN/inf is undefined, never a pass
     if base_value is None:
         return [_undefined(rule, WHY_NULL_BASELINE)], None, None
     if rec.value is None:
@@ -136,7 +136,7 @@ def _regression_finding(rule: Rule, rec: MetricRecord, baseline: AuditResult | N
 def _judge_record(rule: Rule, rec: MetricRecord, audit: AuditResult, baseline: AuditResult | None,
                   waivers: list[Waiver], used: set[int]) -> RecordResult:
     # NaN/inf (a hand-edited or foreign audit.json) compare false against any limit: judge them as null.
-    rec = replace(rec, value=_finite(rec.value), ci=None if rec.ci is None else (_finite(rec.ci[0]), _finite(rec.ci[1])))
+    rec = replace(rec, value=finite_or_none(rec.value), ci=None if rec.ci is None else (finite_or_none(rec.ci[0]), finite_or_none(rec.ci[1])))
     findings = _threshold_findings(rule, rec, audit)
     regression_findings, base_value, regression = _regression_finding(rule, rec, baseline)
     findings += regression_findings
