@@ -42,6 +42,27 @@ def make_tiny_bert(path: str | Path, *, num_labels: int = 2, seed: int = 0, max_
     return path
 
 
+def make_tiny_roberta(path: str | Path, *, num_labels: int = 2, seed: int = 0, max_length: int = 128) -> Path:
+    """Save a random 2-layer RoBERTa classifier (hidden 32) with a byte-level BPE tokenizer (bytes only)."""
+    from transformers import RobertaConfig, RobertaForSequenceClassification, RobertaTokenizer
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    vocab = {t: i for i, t in enumerate(["<s>", "<pad>", "</s>", "<unk>", "<mask>"])}
+    for ch in _bytes_to_unicode().values():
+        vocab.setdefault(ch, len(vocab))
+    tok = RobertaTokenizer(vocab=vocab, merges=[], model_max_length=max_length)
+    # RoBERTa positions start after the padding index: max_length + 2 position embeddings.
+    config = RobertaConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                           intermediate_size=37, max_position_embeddings=max_length + 2, num_labels=num_labels,
+                           pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+                           hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    torch.manual_seed(seed)
+    RobertaForSequenceClassification(config).save_pretrained(path)
+    tok.save_pretrained(path)
+    return path
+
+
 def _bytes_to_unicode() -> dict[int, str]:
     bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
     cs = bs[:]

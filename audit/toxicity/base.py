@@ -68,7 +68,7 @@ class BackendOptions:
     hf_config: Path | None = None
     device: str = "cpu"
     batch_size: int = 32
-    max_batch_tokens: int | None = None  # padded tokens per batch (None: 128 x batch_size)
+    max_batch_tokens: int | None = None  # tokens computed per batch, padding included (None: 128 x batch_size)
     max_length: int | None = None
     trust_checkpoint: bool = False
 

@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from audit.toxicity import packed
 from audit.toxicity.base import BackendInfo, BackendOptions, BackendUnavailable, resolve_device
 from audit.toxicity.scorer import DetoxifyScorer
 from rai.errors import InputError
@@ -32,10 +33,10 @@ TOXICITY_LABELS = ("toxicity", "severe_toxicity", "obscene", "threat", "insult",
 PRIMARY_LABEL = "toxicity"
 # The renaming detoxify's load_checkpoint applies to class names (kept identical; a test checks it).
 CLASS_NAME_CHANGES = {"toxic": "toxicity", "identity_hate": "identity_attack", "severe_toxic": "severe_toxicity"}
-# Models whose position ids start after the padding index (RoBERTa family): usable length is smaller.
-# Default padded-token budget of a batch, per text of --batch-size: long texts go in smaller batches,
+# Default token budget of a batch, per text of --batch-size: long texts go in smaller batches,
 # which bounds memory and, the texts being sorted by length, leaves little padding.
 TOKENS_PER_TEXT = 128
+# Models whose position ids start after the padding index (RoBERTa family): usable length is smaller.
 POSITION_OFFSET = {"roberta": 2, "xlm-roberta": 2, "camembert": 2}
 _HUB_HASH = re.compile(r"-([a-f0-9]+)\.")  # torch.hub's file-name hash convention
 
@@ -213,7 +214,7 @@ def load_detoxify(options: BackendOptions) -> DetoxifyScorer:
         primary_label=PRIMARY_LABEL if PRIMARY_LABEL in labels else labels[0], device=str(device),
         max_length=_max_length(tokenizer, model.config, options.max_length),
         details={"architecture": args["model_name"], "base_model": str(args["model_type"]),
-                 "checkpoint_sha256": digest,
+                 "checkpoint_sha256": digest, "forward": "padding-free" if packed.supports(model) else "padded",
                  "other_outputs": [c for c in class_names if c not in labels]},
     )
     budget = options.max_batch_tokens or TOKENS_PER_TEXT * options.batch_size

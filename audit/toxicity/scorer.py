@@ -1,11 +1,13 @@
 """Fast batch scoring of a Detoxify model: same tokens and same sigmoid as `Detoxify.predict`.
 
-Why it is faster: texts are tokenized once, sorted by token length and batched, so a batch
-pads to its own longest text instead of a random one; the forward pass runs under
-`torch.inference_mode`. Why it is identical: the model only sees real tokens through its
-attention mask, so padding does not change a text's logits (beyond float rounding, < 1e-6).
-Texts longer than the model's input are truncated exactly as the tokenizer truncates them,
-and counted.
+Why it is faster: texts are tokenized once, sorted by token length and batched under
+`torch.inference_mode`. BERT-style models (Detoxify's original, unbiased and multilingual) run
+padding-free (`audit.toxicity.packed`: no padding positions, and the last layer computes only
+the token the head reads); other models run padded, each batch to its own longest text instead
+of a random one. Why it is identical: a text's logits depend only on its own tokens (the
+attention mask hides padding; packed attention runs per text), so they equal
+`Detoxify.predict`'s up to float rounding (< 1e-6). Texts longer than the model's input are
+truncated exactly as the tokenizer truncates them, and counted.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from audit.toxicity import packed
 from audit.toxicity.base import BackendInfo, TextScores
 from rai.progress import progress
 
@@ -22,9 +25,10 @@ class DetoxifyScorer:
     """Scores texts with a loaded Detoxify model (a sequence classifier with one sigmoid per label)."""
 
     def __init__(self, model, tokenizer, class_names: Sequence[str], info: BackendInfo, *, batch_size: int = 32,
-                 max_batch_tokens: int | None = None) -> None:
+                 max_batch_tokens: int | None = None, padding_free: bool | None = None) -> None:
         """`class_names` name every model output, in order (as `Detoxify.class_names`); `info.labels`
-        are the ones reported (the toxicity labels, not e.g. the identity-mention outputs)."""
+        are the ones reported (the toxicity labels, not e.g. the identity-mention outputs).
+        `padding_free`: None runs the model padding-free when `packed.supports` it."""
         if batch_size <= 0:
             raise ValueError("batch_size must be positive")
         if info.max_length is None:
@@ -38,6 +42,10 @@ class DetoxifyScorer:
         self.info = info
         self.batch_size = batch_size
         self.max_batch_tokens = max_batch_tokens
+        supported = packed.supports(model)
+        if padding_free and not supported:
+            raise ValueError(f"{type(model).__name__} cannot run padding-free")
+        self.padding_free = supported if padding_free is None else padding_free
         self._pad_values = {"input_ids": tokenizer.pad_token_id, "token_type_ids": tokenizer.pad_token_type_id,
                             "attention_mask": 0}
 
@@ -61,18 +69,23 @@ class DetoxifyScorer:
         return rows, truncated
 
     def batches(self, lengths: Sequence[int]) -> list[np.ndarray]:
-        """Indices by batch: longest texts first (memory peaks early), at most `batch_size` texts
-        and at most `max_batch_tokens` padded tokens per batch (long texts go in smaller batches)."""
+        """Indices by batch: longest texts first (memory peaks early), at most `batch_size` texts and
+        at most `max_batch_tokens` computed tokens per batch (padded: texts x the longest;
+        padding-free: the sum), so long texts go in smaller batches."""
         order = np.argsort([-n for n in lengths], kind="stable")
-        out, start = [], 0
-        while start < len(order):
-            width = lengths[order[start]]
-            size = self.batch_size
-            if self.max_batch_tokens is not None:
-                size = max(1, min(size, self.max_batch_tokens // width))
-            out.append(order[start:start + size])
-            start += size
-        return out
+        out: list[list[int]] = []
+        cost = 0
+        for i in order:
+            n = int(lengths[i])
+            if out and len(out[-1]) < self.batch_size:
+                added = cost + n if self.padding_free else (len(out[-1]) + 1) * int(lengths[out[-1][0]])
+                if self.max_batch_tokens is None or added <= self.max_batch_tokens:
+                    out[-1].append(int(i))
+                    cost = added
+                    continue
+            out.append([int(i)])
+            cost = n
+        return [np.array(b, dtype=np.int64) for b in out]
 
     def _pad(self, rows: list[dict[str, list[int]]]):
         import torch
@@ -96,7 +109,12 @@ class DetoxifyScorer:
         batches = self.batches([len(r["input_ids"]) for r in rows])
         with torch.inference_mode():
             for idx in progress(batches, desc="scoring toxicity", unit="batch"):
-                logits = self.model(**self._pad([rows[i] for i in idx]))[0]
+                batch = [rows[i] for i in idx]
+                if self.padding_free:
+                    types = [r["token_type_ids"] for r in batch] if "token_type_ids" in batch[0] else None
+                    logits = packed.packed_logits(self.model, [r["input_ids"] for r in batch], types)
+                else:
+                    logits = self.model(**self._pad(batch))[0]
                 values[idx] = torch.sigmoid(logits).float().cpu().numpy()
         return TextScores(labels=self.class_names, values=values, truncated=truncated)
 

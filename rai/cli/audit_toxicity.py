@@ -50,7 +50,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     s.add_argument("--device", default="cpu", help="torch device for scoring and generation (default cpu)")
     s.add_argument("--batch-size", type=positive_int, default=32, help="texts per scoring batch (default 32)")
     s.add_argument("--max-batch-tokens", type=positive_int, metavar="N",
-                   help="padded tokens per scoring batch (default 128 x --batch-size): long texts go in smaller batches")
+                   help="tokens computed per scoring batch, padding included where the model runs padded "
+                        "(default 128 x --batch-size): long texts go in smaller batches")
     s.add_argument("--max-length", type=positive_int, help="token limit per text (default: the tokenizer's, as Detoxify)")
     r = p.add_argument_group("results")
     r.add_argument("--threshold", type=probability, default=0.5, help="a text is toxic when its score is >= this (default 0.5)")

@@ -42,7 +42,10 @@ def ours(detox_checkpoint, detox_hf_dir):
     return load_backend("detoxify", BackendOptions(checkpoint=detox_checkpoint, hf_config=detox_hf_dir, batch_size=4)).backend
 
 
-def test_scores_equal_detoxify_predict(reference, ours):
+@pytest.mark.parametrize("padding_free", [True, False])
+def test_scores_equal_detoxify_predict(reference, ours, padding_free, monkeypatch):
+    assert ours.padding_free and ours.info.details["forward"] == "padding-free"  # BERT runs padding-free by default
+    monkeypatch.setattr(ours, "padding_free", padding_free)
     ref = detoxify_matrix(reference, TEXTS, batch=5)
     got = ours.predict_all(TEXTS)
     assert got.labels == tuple(reference.class_names) == ours.info.labels
@@ -67,16 +70,34 @@ def test_batch_size_and_order_do_not_change_scores(detox_checkpoint, detox_hf_di
     np.testing.assert_allclose(ours.score(TEXTS[::-1]).values[::-1], a, atol=1e-6)
 
 
-def test_batches_are_sorted_and_token_bounded(ours, monkeypatch):
+@pytest.mark.parametrize("padding_free, expected", [
+    (False, [[4], [1, 6], [3, 7, 2], [0, 5]]),  # padded: texts x the longest <= 200
+    (True, [[4], [1, 6], [3, 7, 2, 0], [5]]),  # padding-free: the sum <= 200, at most 4 texts
+])
+def test_batches_are_sorted_and_token_bounded(ours, monkeypatch, padding_free, expected):
     lengths = [5, 100, 7, 60, 128, 3, 90, 9]
+    monkeypatch.setattr(ours, "padding_free", padding_free)
     assert ours.max_batch_tokens == 4 * 128  # the default budget for batch_size 4
     assert [list(b) for b in ours.batches(lengths)] == [[4, 1, 6, 3], [7, 2, 0, 5]]
     monkeypatch.setattr(ours, "max_batch_tokens", 200)
     batches = ours.batches(lengths)
-    assert [list(b) for b in batches] == [[4], [1, 6], [3, 7, 2], [0, 5]]
+    assert [list(b) for b in batches] == expected
     assert sorted(i for b in batches for i in b) == list(range(8))
     empty = ours.score([])
     assert empty.values.shape == (0, len(ours.info.labels)) and empty.truncated.shape == (0,)
+
+
+def test_roberta_checkpoint_scores_equal_detoxify_predict(detox_checkpoint_roberta, detox_roberta_dir):
+    """The `unbiased` and `multilingual` releases are RoBERTa-family: positions start after the padding index."""
+    reference = Detoxify(checkpoint=str(detox_checkpoint_roberta), huggingface_config_path=str(detox_roberta_dir))
+    backend = load_backend("detoxify", BackendOptions(checkpoint=detox_checkpoint_roberta, hf_config=detox_roberta_dir,
+                                                      batch_size=4)).backend
+    assert backend.padding_free and backend.info.max_length == 128
+    ref = detoxify_matrix(reference, TEXTS, batch=5)
+    got = backend.predict_all(TEXTS)
+    assert got.values.std(axis=0).mean() > 0.05  # scores differ between texts: a real comparison
+    assert np.abs(got.values - ref).max() < 1e-6
+    assert got.truncated.sum() == sum(len(reference.tokenizer(t)["input_ids"]) > 128 for t in TEXTS) > 0
 
 
 def test_hub_name_in_checkpoint_loads_offline_with_hf_config(detox_checkpoint_hub_name, detox_hf_dir, monkeypatch):
