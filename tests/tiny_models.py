@@ -1,11 +1,10 @@
-"""Tiny real Hugging Face models built from configs (no download): a 2-layer BERT and a 2-layer GPT-2.
+"""Tiny real Hugging Face models built from configs (no download): 2-layer BERT, RoBERTa and GPT-2.
 
 Random weights, real architectures and real tokenizers, so tests run the real code paths in seconds.
 """
 
 from __future__ import annotations
 
-import json
 import string
 from pathlib import Path
 

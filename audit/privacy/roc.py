@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import rankdata
+
+from training.metrics import roc_auc
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,7 @@ def roc(members: np.ndarray, non_members: np.ndarray) -> Roc:
 def auc(members: np.ndarray, non_members: np.ndarray) -> float:
     """P(member score > non-member score) + 0.5 P(tie): the Mann-Whitney form of ROC AUC."""
     m, n = _check(members, non_members)
-    ranks = rankdata(np.concatenate([m, n]))  # average ranks for ties
-    return float((ranks[: m.size].sum() - m.size * (m.size + 1) / 2) / (m.size * n.size))
+    return roc_auc(np.r_[np.ones(m.size), np.zeros(n.size)], np.concatenate([m, n]))
 
 
 def advantage(members: np.ndarray, non_members: np.ndarray) -> float:
