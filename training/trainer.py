@@ -36,6 +36,8 @@ ERR_OUT_UNFINISHED = "holds an unfinished run: add --resume to continue it, or c
 ERR_ALREADY_DONE = "the run is already complete; nothing to resume"
 ERR_NO_PAD = "the tokenizer has no padding token, which batching needs"
 ERR_MAX_LENGTH = "is longer than the model's {limit} positions"
+ERR_GHOST_TIED = ("ghost clipping does not support models that reuse a layer's parameters within one forward pass "
+                  "(e.g. ALBERT's shared layers): use --grad-sample-mode hooks")
 
 
 def _check_output_dir(out: Path, resume: bool) -> None:
@@ -183,8 +185,13 @@ def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, Loo
     say(f"rai train: {plan.dataset_size} training examples, {plan.total_steps} steps (q = {plan.sample_rate:.4g}), {privacy}")
     options = LoopOptions(max_physical_batch_size=cfg.max_physical_batch_size, checkpoint_every=cfg.checkpoint_every,
                           stop_after_steps=cfg.stop_after_steps, delta=run.delta)
-    finished = run_training(setup, state, collate_fn=collate, sampler_generator=sampler_generator, options=options,
-                            checkpoint=checkpoint_in_place)
+    try:
+        finished = run_training(setup, state, collate_fn=collate, sampler_generator=sampler_generator, options=options,
+                                checkpoint=checkpoint_in_place)
+    except NotImplementedError as exc:  # raised by Opacus at the first forward pass, before anything is written
+        if "Parameter tying" in str(exc):
+            raise InputError(ERR_GHOST_TIED, where="--grad-sample-mode") from None
+        raise
     return finished, setup, state, write_checkpoint
 
 

@@ -34,6 +34,25 @@ def _tiny_ibert(path: Path, bert_dir: Path) -> Path:
     return path
 
 
+def _tiny_albert(path: Path, bert_dir: Path) -> Path:
+    """ALBERT shares one layer's parameters across its layers: Opacus' ghost clipping refuses that."""
+    import shutil
+
+    from transformers import AlbertConfig, AlbertForSequenceClassification
+    from transformers.utils import logging as hf_logging
+
+    path.mkdir()
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json"):
+        if (bert_dir / name).exists():
+            shutil.copy(bert_dir / name, path / name)
+    config_ = AlbertConfig(vocab_size=200, embedding_size=16, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                           intermediate_size=37, pad_token_id=0)
+    hf_logging.disable_progress_bar()
+    AlbertForSequenceClassification(config_).save_pretrained(path)
+    hf_logging.enable_progress_bar()
+    return path
+
+
 CASES = {
     # name: (how to break the input, expected message, expected "where")
     "missing file": (lambda t, d, m: ["--data", t / "nope.csv"], rio.ERR_NO_FILE, "nope.csv"),
@@ -51,6 +70,9 @@ CASES = {
     "delta at 1/n": (lambda t, d, m: ["--data", d, "--delta", "0.05"], data.ERR_DELTA_TOO_BIG.format(bound=1 / 52, n=52, delta=0.05), "--delta"),
     "unsupported layers": (lambda t, d, m: ["--data", d, "--model", _tiny_ibert(t / "ibert", m)],
                            compat.ERR_UNSUPPORTED.split(":")[0], "--model"),
+    "ghost with shared layers": (lambda t, d, m: ["--data", d, "--model", _tiny_albert(t / "albert", m), "--grad-sample-mode", "ghost",
+                                                    "--quiet"],  # found at the first step, after the status line
+                                 trainer.ERR_GHOST_TIED, "--grad-sample-mode"),
     "too many layers": (lambda t, d, m: ["--data", d, "--train-layers", "last:3"], "the model has only 2 encoder layers", "--train-layers"),
     "output exists": (lambda t, d, m: ["--data", d, "--out", _write(t / "full" / "x.txt", "x").parent], trainer.ERR_OUT_EXISTS, "full"),
 }
