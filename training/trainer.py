@@ -130,7 +130,9 @@ def _prepare(cfg: TrainConfig) -> _Run:
     noise = cfg.noise_multiplier
     if target_epsilon is not None:
         noise = calibrate_noise(target_epsilon=target_epsilon, delta=delta, plan=plan, accountant=cfg.accountant)
-    resolved = dataclasses.replace(cfg, epsilon=target_epsilon, delta=delta, resume=False, stop_after_steps=None)
+    # Absolute input paths: the privacy audit finds the data and base model from any directory.
+    resolved = dataclasses.replace(cfg, epsilon=target_epsilon, delta=delta, resume=False, stop_after_steps=None,
+                                   data=_absolute(cfg.data), eval=_absolute(cfg.eval), model=_absolute(cfg.model))
     with quiet_transformers():
         torch.manual_seed(cfg.seed)  # the new classifier head's initialisation, then dropout
         model, tokenizer = _load_model(cfg, data.label_map)
@@ -230,6 +232,10 @@ def _finish(run: _Run, setup: TrainingSetup, state: LoopState, write_checkpoint:
         write_checkpoint(tmp / CHECKPOINT_DIR, state)
     guarantee = f"ε = {ledger['epsilon']:.3g}, δ = {run.delta:.3g}" if cfg.dp else "no DP guarantee"
     say(f"rai train: wrote {run.out} ({guarantee}; eval accuracy {evaluation['accuracy']:.3f})")
+
+
+def _absolute(path: str | None) -> str | None:
+    return str(Path(path).resolve()) if path and Path(path).exists() else path
 
 
 def train(cfg: TrainConfig) -> Path:

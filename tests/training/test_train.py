@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -164,10 +165,18 @@ def test_multiclass_strings_eval_file_jsonl_canaries_and_frozen_layers(tmp_path,
     assert ledger["trainable_parameters"] < sum(t.numel() for t in base.values()) / 2
 
 
-def test_config_yaml_reproduces_the_run(tmp_path, module_bert, data_csv):
-    first = _train(tmp_path, "first", module_bert, data_csv, "--epochs", "1", "--seed", "7", "--noise-multiplier", "1.2")
+def test_config_yaml_reproduces_the_run(tmp_path, module_bert, data_csv, monkeypatch):
+    monkeypatch.chdir(data_csv.parent)  # relative --data and --model: config.yaml records them absolute
+    first = _train(tmp_path, "first", Path(os.path.relpath(module_bert)), Path(data_csv.name), "--epochs", "1", "--seed", "7",
+                   "--noise-multiplier", "1.2")
+    config = yaml.safe_load((first / "config.yaml").read_text())
+    assert config["data"] == str(data_csv.resolve()) and config["model"] == str(module_bert.resolve())
+    monkeypatch.chdir(tmp_path)
     again = tmp_path / "again"
     assert main(["train", "--config", str(first / "config.yaml"), "--out", str(again), "--quiet"]) == 0
-    assert _json(first / "metrics.json") == _json(again / "metrics.json")
+    metrics, rerun = _json(first / "metrics.json"), _json(again / "metrics.json")
+    # the eval split is described with the path as given: relative first, absolute from config.yaml
+    assert rerun["eval"].pop("source") == metrics["eval"].pop("source").replace(data_csv.name, str(data_csv.resolve()))
+    assert metrics == rerun
     assert _json(first / "privacy.json") == _json(again / "privacy.json")
     shutil.rmtree(again)
