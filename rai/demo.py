@@ -21,11 +21,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from rai.errors import EXIT_GATE_FAILED, EXIT_OK, InputError
+from rai.errors import EXIT_GATE_FAILED, EXIT_OK, InputError, Interrupted
 from rai.io import atomic_write_text
 
 HELDOUT_SHARE = 0.3  # of the balanced pool, kept out of training as membership-inference non-members
 ERR_OUT_NOT_DEMO = "exists and is not a previous demo output (choose another --out)"
+ERR_DEMO_STOPPED = "rai demo: stopped by a signal; {out} was removed (run `rai demo` again)"
 DEMO_MARKER = "demo.json"
 
 # Synthetic PII planted in the training data (reserved example domains, test card and IBAN numbers),
@@ -197,6 +198,9 @@ def run_demo(out: str | Path, *, quick: bool = False, seed: int = 0, quiet: bool
     out.mkdir(parents=True)
     try:
         return _run_steps(out, QUICK if quick else FULL, quick=quick, seed=seed, quiet=quiet, echo=echo)
+    except Interrupted as exc:  # the training step's checkpoint goes with the rest: say so, not "--resume"
+        shutil.rmtree(out, ignore_errors=True)
+        raise Interrupted(ERR_DEMO_STOPPED.format(out=out), signum=exc.exit_code - 128) from None
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise

@@ -28,3 +28,11 @@ class InputError(RaiError):
         self.where = where
         text = f"{where}: {message}" if where else message
         super().__init__(" ".join(str(text).split()))
+
+
+class Interrupted(RaiError):
+    """Stopped by a signal after saving what resumes the work; exit 128 + the signal's number (shell convention)."""
+
+    def __init__(self, message: str, *, signum: int) -> None:
+        self.exit_code = 128 + signum
+        super().__init__(message)

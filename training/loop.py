@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader
 from rai.progress import progress
 from training.checkpoint import LoopState
 from training.private import LogicalBatches, TrainingSetup
+from training.signals import StopRequests
 
 _BACKWARD_HOOK_WARNING = "Full backward hook is firing when gradients are computed with respect to module outputs"
 
@@ -43,8 +44,9 @@ class LoopOptions:
 
 
 def run_training(setup: TrainingSetup, state: LoopState, *, collate_fn: Callable, sampler_generator: torch.Generator,
-                 options: LoopOptions, checkpoint: Callable[[LoopState], None]) -> bool:
-    """Train until the plan is done (True) or --stop-after-steps is reached (False, after a checkpoint).
+                 options: LoopOptions, checkpoint: Callable[[LoopState], None], stop: StopRequests | None = None) -> bool:
+    """Train until the plan is done (True), or until --stop-after-steps is reached or `stop` has
+    received a signal (False, after the step in progress and a checkpoint).
 
     `checkpoint(state)` is called every `checkpoint_every` steps, at the end of every epoch but
     the last (the caller writes the final one with the run directory), and before stopping.
@@ -56,13 +58,13 @@ def run_training(setup: TrainingSetup, state: LoopState, *, collate_fn: Callable
         warnings.filterwarnings("ignore", message=_BACKWARD_HOOK_WARNING, category=UserWarning)
         try:
             return _train_epochs(setup, state, collate_fn=collate_fn, sampler_generator=sampler_generator,
-                                 options=options, checkpoint=checkpoint, bar=bar)
+                                 options=options, checkpoint=checkpoint, bar=bar, stop=stop or StopRequests())
         finally:
             bar.close()
 
 
 def _train_epochs(setup: TrainingSetup, state: LoopState, *, collate_fn: Callable, sampler_generator: torch.Generator,
-                  options: LoopOptions, checkpoint: Callable[[LoopState], None], bar) -> bool:
+                  options: LoopOptions, checkpoint: Callable[[LoopState], None], bar, stop: StopRequests) -> bool:
     from opacus.utils.batch_memory_manager import BatchMemoryManager
 
     plan = setup.plan
@@ -97,7 +99,7 @@ def _train_epochs(setup: TrainingSetup, state: LoopState, *, collate_fn: Callabl
                     bar.set_postfix(loss=state.loss_per_step[-1], eps=setup.epsilon(options.delta) if setup.dp else None,
                                     refresh=False)
                 done = state.epoch >= plan.epochs
-                if stop_at is not None and state.global_step >= stop_at and not done:
+                if not done and (stop.received is not None or (stop_at is not None and state.global_step >= stop_at)):
                     checkpoint(state)
                     return False
                 if not done and (state.step_in_epoch == 0 or state.global_step % options.checkpoint_every == 0):

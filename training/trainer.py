@@ -9,6 +9,7 @@ directory is built in a temporary directory and renamed into place in one step.
 from __future__ import annotations
 
 import dataclasses
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from rai.config import dump_yaml
-from rai.errors import InputError
+from rai.errors import InputError, Interrupted
 from rai.io import atomic_output_dir, atomic_write_json, atomic_write_text
 from rai.progress import say
 from training.checkpoint import LoopState, check_same_run, load_checkpoint, restore, save_checkpoint
@@ -29,6 +30,7 @@ from training.loop import LoopOptions, poisson_loader, run_training
 from training.metrics import evaluation_metrics
 from training.models import quiet_transformers
 from training.private import SamplingPlan, TrainingSetup, attach_schedule, calibrate_noise, make_optimizer, make_training
+from training.signals import StopRequests
 
 CHECKPOINT_DIR = "checkpoint"
 ERR_OUT_EXISTS = "output directory already exists and is not empty (choose another --out)"
@@ -36,6 +38,8 @@ ERR_OUT_UNFINISHED = "holds an unfinished run: add --resume to continue it, or c
 ERR_ALREADY_DONE = "the run is already complete; nothing to resume"
 ERR_NO_PAD = "the tokenizer has no padding token, which batching needs"
 ERR_MAX_LENGTH = "is longer than the model's {limit} positions"
+ERR_STOPPED = ("rai train: stopped by {signal} after step {step} of {total}; the checkpoint is in {checkpoint}; "
+               "continue with the same command and --resume")
 ERR_GHOST_TIED = ("ghost clipping does not support models that reuse a layer's parameters within one forward pass "
                   "(e.g. ALBERT's shared layers): use --grad-sample-mode hooks")
 
@@ -188,12 +192,17 @@ def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, Loo
     options = LoopOptions(max_physical_batch_size=cfg.max_physical_batch_size, checkpoint_every=cfg.checkpoint_every,
                           stop_after_steps=cfg.stop_after_steps, delta=run.delta)
     try:
-        finished = run_training(setup, state, collate_fn=collate, sampler_generator=sampler_generator, options=options,
-                                checkpoint=checkpoint_in_place)
+        with StopRequests() as stop:
+            finished = run_training(setup, state, collate_fn=collate, sampler_generator=sampler_generator, options=options,
+                                    checkpoint=checkpoint_in_place, stop=stop)
     except NotImplementedError as exc:  # raised by Opacus at the first forward pass, before anything is written
         if "Parameter tying" in str(exc):
             raise InputError(ERR_GHOST_TIED, where="--grad-sample-mode") from None
         raise
+    if not finished and stop.received is not None:
+        raise Interrupted(ERR_STOPPED.format(signal=signal.Signals(stop.received).name, step=state.global_step,
+                                             total=plan.total_steps, checkpoint=run.out / CHECKPOINT_DIR),
+                          signum=stop.received)
     return finished, setup, state, write_checkpoint
 
 

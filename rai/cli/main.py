@@ -14,7 +14,7 @@ from rai import __version__
 from rai.cli.commands import AuditCommand, Command
 from rai.cli.registry import AUDIT_MODULES, COMMAND_MODULES
 from rai.config import apply_config, load_yaml_mapping, resolved_config
-from rai.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, InputError
+from rai.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, InputError, Interrupted
 from rai.progress import say, set_quiet
 
 
@@ -141,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"rai: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except Interrupted as exc:  # stopped cleanly by a signal; the message says how to resume
+        print(str(exc), file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("rai: interrupted", file=sys.stderr)
         return 130

@@ -45,3 +45,26 @@ def test_demo_refuses_an_out_that_is_a_file(tmp_path, rai):
     code, _, err = rai("demo", "--quick", "--out", target)
     assert code == 2 and "not a previous demo output" in err
     assert target.read_text() == "keep me"
+
+
+def test_demo_stopped_by_sigterm_removes_its_output(tmp_path, rai, monkeypatch):
+    import os
+    import signal
+    import time
+
+    from rai.demo import ERR_DEMO_STOPPED
+    from training.checkpoint import LoopState
+
+    finish_step = LoopState.finish_step
+
+    def finish_and_signal(self, *args):  # SIGTERM during the first training step of the demo
+        finish_step(self, *args)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.05)
+
+    monkeypatch.setattr(LoopState, "finish_step", finish_and_signal)
+    out = tmp_path / "demo"
+    code, _, err = rai("demo", "--quick", "--out", out, "--quiet")
+    assert code == 128 + signal.SIGTERM
+    assert err == ERR_DEMO_STOPPED.format(out=out) + "\n"
+    assert not out.exists()
