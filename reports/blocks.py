@@ -27,7 +27,8 @@ class Table:
     rows: tuple[tuple[Any, ...], ...]
     note: str = ""
     kind: str = "table"
-    content_warning: str = ""  # non-empty: the table is folded away behind this warning
+    fold: str = ""  # non-empty: the table is folded away behind this line (a <details> summary)
+    fold_class: str = "more"  # "cw" for a content warning
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def render_markdown(audit: AuditResult, verdict: Verdict | None = None, *, audit
     if view.gate_rows:
         lines += [_row(["rule", "record", "observed [interval]", "threshold", "status", "why"]), _row(["---"] * 6)]
         for row in view.gate_rows:
-            lines.append(_row([md(row.rule) if row.first else "↳", md(row.label), row.observed,
+            lines.append(_row([md(row.rule) if row.first else "↳", md(row.record), row.observed,
                                row.threshold + (" (warn)" if row.severity == "warn" else ""),
                                STATUS_MARK[row.status], md(row.why)]))
         lines.append("")

@@ -73,11 +73,19 @@ def metric_blocks(ctx: SectionContext) -> list[Block]:
     """The section's metric records as a table, and a chart per gated metric (whiskers + threshold)."""
     if not ctx.records:
         return []
-    rows = tuple((r.id, details_label(r.details), format_number(r.value),
-                  "" if r.ci is None else f"[{format_number(r.ci[0])}, {format_number(r.ci[1])}]",
-                  format_number(r.n) if r.n is not None else "", ctx.record_status(r) or "not gated")
-                 for r in ctx.records)
-    blocks: list[Block] = [Table("Metrics", ("metric", "details", "value", "interval", "n", "gate"), rows)]
+    columns = ("metric", "details", "value", "interval", "n", "gate")
+    rows = [(r.id, details_label(r.details), format_number(r.value),
+             "" if r.ci is None else f"[{format_number(r.ci[0])}, {format_number(r.ci[1])}]",
+             format_number(r.n) if r.n is not None else "", ctx.record_status(r) or "not gated")
+            for r in ctx.records]
+    gated = tuple(row for row in rows if row[-1] != "not gated")
+    others = tuple(row for row in rows if row[-1] == "not gated")
+    if gated and others:  # what the policy judged first; the rest one click away
+        blocks: list[Block] = [Table("Metrics the policy gates", columns, gated),
+                               Table("Other metrics", columns, others,
+                                     fold=f"{len(others)} more metric record(s), not gated by the policy. Open to show.")]
+    else:
+        blocks = [Table("Metrics", columns, tuple(rows))]
     for metric in dict.fromkeys(r.id for r in ctx.records):
         if metric not in ctx.rules:
             continue
@@ -323,7 +331,7 @@ def _examples_table(examples: dict[str, Any]) -> Table:
                  for i, w in zip(items, where))
     warning = str(examples.get("warning") or "These examples may contain offensive language.")
     return Table(f"Most toxic examples ({examples.get('label', 'score')})", ("score", "group", "where", "text"), rows,
-                 content_warning=warning)
+                 fold=f"Content warning: {warning} Open to show.", fold_class="cw")
 
 
 def pii_blocks(content: dict[str, Any], ctx: SectionContext) -> tuple[list[Block], set[int]]:

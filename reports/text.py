@@ -17,7 +17,7 @@ def _clip(text: str, limit: int = MAX_CELL) -> str:
 def render_text(verdict: Verdict) -> str:
     """Columns aligned; the last column (why) is never cut; control and bidi characters made visible."""
     rows = [HEADER] + [
-        (_clip(one_line(r.rule)) if r.first else "  ↳", _clip(one_line(r.label)), one_line(r.observed), one_line(r.threshold)
+        (_clip(one_line(r.rule)) if r.first else "  ↳", _clip(one_line(r.record)), one_line(r.observed), one_line(r.threshold)
          + (" (warn)" if r.severity == "warn" else ""), r.status.upper(), one_line(r.why))
         for r in gate_rows(verdict)
     ]

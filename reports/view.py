@@ -6,22 +6,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from audit.gate.policy import details_label
 from audit.gate.verdict import RuleResult, Verdict
 from audit.result import AuditResult
 from reports.blocks import Block, KeyValues, Table, cell_text, generic_blocks
-from reports.sections import SECTION_ORDER, SectionContext, SectionView, section_view
+from reports.sections import IDENTIFYING_KEYS, SECTION_ORDER, SectionContext, SectionView, section_view, short_label
 
 
 @dataclass(frozen=True)
 class GateRow:
     rule: str
-    label: str
+    label: str  # what tells the record apart (attribute, label, attack, ...)
+    details: str  # the record's other details, folded in HTML
     observed: str
     threshold: str
     status: str
     why: str
     severity: str
     first: bool  # first row of its rule (the others are its further records)
+
+    @property
+    def record(self) -> str:
+        """Label and details on one line, for Markdown and the terminal."""
+        return f"{self.label} ({self.details})" if self.details else self.label
 
 
 @dataclass(frozen=True)
@@ -46,11 +53,14 @@ def gate_rows(verdict: Verdict) -> tuple[GateRow, ...]:
     for rr in verdict.rules:
         rule = rr.rule
         if not rr.records:
-            rows.append(GateRow(rule.label, "", "absent", rule.threshold_text(), rr.status.value, rr.why, rule.severity.value, True))
+            rows.append(GateRow(rule.label, "", "", "absent", rule.threshold_text(), rr.status.value, rr.why, rule.severity.value,
+                                True))
             continue
         for i, rec in enumerate(rr.records):
-            rows.append(GateRow(rule.label, rec.label, rec.observed, rule.threshold_text(), rec.status.value, rec.why,
-                                rule.severity.value, i == 0))
+            label = short_label(rec.details)
+            rest = {k: v for k, v in rec.details.items() if k not in IDENTIFYING_KEYS}
+            rows.append(GateRow(rule.label, label, details_label(rest) if label != rec.label else "", rec.observed,
+                                rule.threshold_text(), rec.status.value, rec.why, rule.severity.value, i == 0))
     return tuple(rows)
 
 

@@ -32,8 +32,8 @@ def test_gate_pass_prints_table_and_writes_verdict(rai, tmp_path):
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].split() == ["rule", "record", "observed", "[interval]", "threshold", "status", "why"]
-    assert f"{DPR}" in lines[2] and "attribute=sex" in lines[2] and "0.9 [0.85, 0.95]" in lines[2] and ">= 0.8" in lines[2] and "PASS" in lines[2]
-    assert "attribute=race" in lines[3] and "0.82 [0.79, 0.86]" in lines[3]
+    assert f"{DPR}" in lines[2] and " sex " in lines[2] and "0.9 [0.85, 0.95]" in lines[2] and ">= 0.8" in lines[2] and "PASS" in lines[2]
+    assert " race " in lines[3] and "0.82 [0.79, 0.86]" in lines[3]
     assert out.rstrip().endswith("PASS: policy mine, 1 rule(s): 1 pass")
     verdict = json.loads((tmp_path / "v.json").read_text())
     assert verdict["passed"] is True and [r["label"] for r in verdict["rules"][0]["records"]] == ["attribute=sex", "attribute=race"]

@@ -43,6 +43,17 @@ def test_report_is_self_contained_and_complete(sample_audit):
     assert "selection_rate" in html and "0.8 x highest rate" in html  # the four-fifths line on group rates
 
 
+def test_gate_rows_name_the_record_and_fold_its_other_details(sample_audit):
+    audit = sample_audit()
+    view = build_view(audit, evaluate(load_policy("default"), audit))
+    row = next(r for r in view.gate_rows if r.rule == "fairness.demographic_parity_ratio")
+    rec = next(m for m in audit.metrics if m.id == row.rule and m.details.get("attribute") == row.label)
+    assert row.details and "attribute=" not in row.details and row.record == f"{row.label} ({row.details})"
+    assert all(f"{k}=" in row.details for k in rec.details if k != "attribute" and isinstance(rec.details[k], str))
+    html = render_html(audit, evaluate(load_policy("default"), audit))
+    assert f'<td>{row.label}<details class="record"><summary>details</summary>{row.details}</details></td>' in html
+
+
 def test_hostile_strings_are_escaped(sample_audit, hostile):
     audit = sample_audit(hostile=True)
     html = render_html(audit, evaluate(load_policy("default"), audit), audit_path=hostile["script"])
@@ -55,6 +66,21 @@ def test_hostile_strings_are_escaped(sample_audit, hostile):
 def test_no_policy_gives_a_neutral_banner(sample_audit):
     html = render_html(sample_audit())
     assert 'class="banner none"' in html and "No gate verdict" in html and "<h2>Gate" not in html
+    assert "<h3>Metrics</h3>" in html and 'class="more"' not in html  # nothing gated: every record in view
+
+
+def test_section_tables_show_gated_records_and_fold_the_others(sample_audit):
+    audit = sample_audit()
+    audit.add_metric("fairness.demographic_parity_difference", 0.31, section="fairness", details={"attribute": "sex"})
+    verdict = evaluate(load_policy("default"), audit)
+    gated = {r.rule.metric for r in verdict.rules}
+    fairness = next(s for s in build_view(audit, verdict).sections if s.title == "Fairness")
+    shown, folded = (b for b in fairness.blocks if getattr(b, "kind", "") == "table" and "etrics" in b.title)
+    assert shown.title == "Metrics the policy gates" and not shown.fold and {r[0] for r in shown.rows} <= gated
+    assert folded.fold.startswith(f"{len(folded.rows)} more metric record(s)") and {r[-1] for r in folded.rows} == {"not gated"}
+    n_fairness = sum(m.id.startswith("fairness.") and m.section == "fairness" for m in audit.metrics)
+    assert len(shown.rows) + len(folded.rows) == n_fairness
+    assert '<details class="more"><summary>' in render_html(audit, verdict)
 
 
 @pytest.mark.parametrize("section", [

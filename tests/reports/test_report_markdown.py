@@ -55,7 +55,7 @@ def test_summary_table_lists_every_record(sample_audit):
     expected = sum(max(len(r.records), 1) for r in verdict.rules)
     assert len(rows) == 1 + expected and all(len(r) == 6 for r in rows)
     first = rows[1]
-    assert first[:5] == ["fairness.demographic_parity_ratio", "attribute=sex, worst_group=Female, reference_group=Male",
+    assert first[:5] == ["fairness.demographic_parity_ratio", "sex (worst_group=Female, reference_group=Male)",
                          "0.42 [0.36, 0.48]", ">= 0.8", "❌ fail"]
     assert "✅ pass" in [r[4] for r in rows] and "❌ missing" in [r[4] for r in rows]
 
