@@ -7,11 +7,14 @@ command never leaves a half-written file behind (DESIGN.md, "Conventions").
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import hashlib
 import json
 import math
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -201,13 +204,32 @@ def atomic_output_dir(path: str | os.PathLike, *, replace: bool = False) -> Iter
     os.chmod(tmp, 0o777 & ~_umask())
     try:
         yield tmp
-        if target.exists():
+        if not target.exists():
+            os.replace(tmp, target)
+        elif _exchange(tmp, target):  # one atomic step: `target` is always the old or the new directory
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:  # no exchange here: a kill between the two renames leaves the old one as .NAME.old-PID
             old = target.with_name(f".{target.name}.old-{os.getpid()}")
             os.replace(target, old)
             os.replace(tmp, target)
             shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 with RENAME_EXCHANGE); False where the system cannot."""
+    if sys.platform != "linux":
+        return False
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)  # glibc >= 2.28
+    if renameat2 is None:
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # kernel or file system without exchange
+        return False
+    raise OSError(code, os.strerror(code), str(b))

@@ -60,3 +60,30 @@ def test_atomic_output_dir_removes_partial_work(tmp_path):
     with pytest.raises(InputError, match="already exists"):
         with atomic_output_dir(target):
             pass
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2-exchange", "two-renames"])
+def test_atomic_output_dir_replaces_an_existing_directory(tmp_path, monkeypatch, exchange):
+    from rai import io as rio
+
+    target = tmp_path / "run"
+    with atomic_output_dir(target) as d:
+        (d / "old.txt").write_text("old")
+    if not exchange:
+        monkeypatch.setattr(rio, "_exchange", lambda a, b: False)
+    with atomic_output_dir(target, replace=True) as d:
+        (d / "new.txt").write_text("new")
+    assert sorted(p.name for p in target.iterdir()) == ["new.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary or old directory left
+
+
+def test_exchange_swaps_two_directories(tmp_path):
+    from rai.io import _exchange
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x").write_text("a")
+    (tmp_path / "b").mkdir()
+    assert _exchange(tmp_path / "a", tmp_path / "b")  # Linux with glibc >= 2.28, as the test machines
+    assert (tmp_path / "b" / "x").read_text() == "a" and not any((tmp_path / "a").iterdir())
+    with pytest.raises(FileNotFoundError):
+        _exchange(tmp_path / "missing", tmp_path / "b")
