@@ -7,7 +7,7 @@ of B: hooks mode fails with "stack expects each tensor to be equal size", ghost 
 `view` error on the expanded (stride-0) tensor. `PerExampleIds` gives every `nn.Embedding` a
 contiguous [B, T] input instead, which is the same lookup, so the model computes exactly what
 it computed before. It works for BERT, DistilBERT and RoBERTa alike (whatever builds the ids),
-in hooks and ghost mode, and needs nothing from the user.
+in every --grad-sample-mode, and needs nothing from the user.
 """
 
 from __future__ import annotations

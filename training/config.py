@@ -29,10 +29,12 @@ class Accountant(str, enum.Enum):
 
 
 class GradSampleMode(str, enum.Enum):
-    """How per-example gradients are clipped: materialised per layer (hooks) or via norms only (ghost)."""
+    """How per-example gradients are clipped: materialised per layer (hooks), via norms and a second
+    backward pass (ghost, Opacus' fast gradient clipping), or via norms in one backward pass (bookkeeping)."""
 
     HOOKS = "hooks"
     GHOST = "ghost"
+    BOOKKEEPING = "bookkeeping"
 
 
 class LRSchedule(str, enum.Enum):
@@ -106,7 +108,7 @@ class TrainConfig:
     delta: float | None = None
     max_grad_norm: float = 1.0
     accountant: str = Accountant.RDP.value
-    grad_sample_mode: str = GradSampleMode.GHOST.value
+    grad_sample_mode: str = GradSampleMode.BOOKKEEPING.value
     dp: bool = True
     train_layers: str = "all"
     max_length: int = 128

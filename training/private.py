@@ -22,6 +22,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from rai.errors import InputError
+from training.bookkeeping import BookKeeping
 from training.compat import PerExampleIds
 from training.config import GradSampleMode, LRSchedule
 
@@ -126,6 +127,7 @@ class TrainingSetup:
     noise_generator: torch.Generator | None = None
     criterion: Callable | None = None
     hooks: Any | None = None
+    bookkeeping: BookKeeping | None = None
     ids_fix: PerExampleIds | None = None
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None
     _closed: bool = field(default=False, repr=False)
@@ -137,7 +139,9 @@ class TrainingSetup:
             loss.backward()  # two passes: per-example norms, then the clipped gradient
             return loss.loss_per_sample.detach()
         per_example = F.cross_entropy(logits, labels, reduction="none")
-        if self.dp:
+        if self.bookkeeping is not None:
+            self.bookkeeping.backward(per_example)  # one pass: p.grad = the sum of clipped per-example gradients
+        elif self.dp:
             per_example.mean().backward()  # Opacus rescales the mean to per-example gradients
         else:
             (per_example.sum() / self.plan.expected_batch_size).backward()
@@ -155,7 +159,7 @@ class TrainingSetup:
         """The step of an empty Poisson batch: with DP, noise only (and it is accounted); without, no update."""
         if self.dp:
             for p in self.optimizer.params:
-                if self.grad_sample_mode is GradSampleMode.GHOST:
+                if self.grad_sample_mode is not GradSampleMode.HOOKS:  # ghost, bookkeeping: p.grad is the clipped sum
                     p.grad = torch.zeros_like(p)
                 else:
                     p.grad_sample = torch.zeros((0, *p.shape), dtype=p.dtype, device=p.device)
@@ -186,6 +190,8 @@ class TrainingSetup:
         if not self._closed:
             if self.hooks is not None:
                 self.hooks.cleanup()
+            if self.bookkeeping is not None:
+                self.bookkeeping.remove()
             if self.ids_fix is not None:
                 self.ids_fix.remove()
             self._closed = True
@@ -228,12 +234,20 @@ def make_training(model: nn.Module, optimizer: torch.optim.Optimizer, loader: Da
         engine = PrivacyEngine(accountant=accountant)
     # poisson_sampling=False: `loader` already draws Poisson batches with our own generator, which
     # the checkpoint saves; Opacus would otherwise replace it with a DPDataLoader of its own.
+    bookkeeping = BookKeeping(model, max_grad_norm) if grad_sample_mode is GradSampleMode.BOOKKEEPING else None
+    # Book-keeping takes Opacus' ghost-clipping optimizer (noise on the clipped sum, then scaling) and
+    # accountant as they are, and replaces only how the clipped sum is computed (Opacus' hooks off).
+    opacus_mode = GradSampleMode.GHOST if bookkeeping is not None else grad_sample_mode
     wrapped = engine.make_private(module=model, optimizer=optimizer, data_loader=loader, criterion=nn.CrossEntropyLoss(),
                                   noise_multiplier=noise_multiplier, max_grad_norm=max_grad_norm, poisson_sampling=False,
-                                  grad_sample_mode=grad_sample_mode.value, noise_generator=noise_generator, wrap_model=False)
+                                  grad_sample_mode=opacus_mode.value, noise_generator=noise_generator, wrap_model=False)
     hooks, dp_optimizer = wrapped[0], wrapped[1]
     criterion = wrapped[2] if grad_sample_mode is GradSampleMode.GHOST else None
-    hooks.forbid_grad_accumulation()  # what make_private does for Poisson sampling: one forward per backward
+    if bookkeeping is not None:
+        hooks.disable_hooks()
+    else:
+        hooks.forbid_grad_accumulation()  # what make_private does for Poisson sampling: one forward per backward
     return TrainingSetup(model=model, optimizer=dp_optimizer, plan=plan, dp=True, grad_sample_mode=grad_sample_mode,
                          noise_multiplier=noise_multiplier, max_grad_norm=max_grad_norm, accountant=engine.accountant,
-                         noise_generator=noise_generator, criterion=criterion, hooks=hooks, ids_fix=ids_fix)
+                         noise_generator=noise_generator, criterion=criterion, hooks=hooks, bookkeeping=bookkeeping,
+                         ids_fix=ids_fix)

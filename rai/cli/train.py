@@ -42,7 +42,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     privacy.add_argument("--delta", type=float, help="δ, must be below 1/n (default min(1e-5, 0.1/n))")
     privacy.add_argument("--max-grad-norm", type=float, default=d.max_grad_norm, help="per-example clipping norm C (default %(default)s)")
     privacy.add_argument("--accountant", choices=[a.value for a in Accountant], default=d.accountant, help="default %(default)s")
-    privacy.add_argument("--grad-sample-mode", choices=[m.value for m in GradSampleMode], default=d.grad_sample_mode, help="per-example gradients (hooks) or fast ghost clipping (ghost) (default %(default)s)")
+    privacy.add_argument("--grad-sample-mode", choices=[m.value for m in GradSampleMode], default=d.grad_sample_mode, help="how per-example gradients are clipped: bookkeeping (one backward pass, "
+                         "the fastest), ghost (Opacus' fast gradient clipping, two passes) or hooks (Opacus' per-example "
+                         "gradients, the most layer types) (default %(default)s)")
     privacy.add_argument("--no-dp", dest="dp", action="store_false", help="train the same pipeline without DP (a baseline; no guarantee)")
 
     run = p.add_argument_group("checkpoints")

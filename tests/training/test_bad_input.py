@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from rai import io as rio
-from training import compat, config, data, labels, models, trainer
+from training import bookkeeping, compat, config, data, labels, models, trainer
 from training_testdata import sentiment_data
 
 
@@ -73,6 +73,9 @@ CASES = {
     "ghost with shared layers": (lambda t, d, m: ["--data", d, "--model", _tiny_albert(t / "albert", m), "--grad-sample-mode", "ghost",
                                                     "--quiet"],  # found at the first step, after the status line
                                  trainer.ERR_GHOST_TIED, "--grad-sample-mode"),
+    "bookkeeping with shared layers": (lambda t, d, m: ["--data", d, "--model", _tiny_albert(t / "albert", m),
+                                                        "--grad-sample-mode", "bookkeeping", "--quiet"],
+                                       bookkeeping.ERR_REUSED.format(layer="a Linear layer"), "--grad-sample-mode"),
     "too many layers": (lambda t, d, m: ["--data", d, "--train-layers", "last:3"], "the model has only 2 encoder layers", "--train-layers"),
     "output exists": (lambda t, d, m: ["--data", d, "--out", _write(t / "full" / "x.txt", "x").parent], trainer.ERR_OUT_EXISTS, "full"),
 }
