@@ -57,6 +57,8 @@ def packed_logits(model: torch.nn.Module, input_ids: Sequence[Sequence[int]],
     base = model.base_model
     device = next(model.parameters()).device
     lengths = [len(ids) for ids in input_ids]
+    if not lengths or min(lengths) == 0:  # an empty text would read its neighbour's first token
+        raise ValueError("every text needs at least one token")
     starts = torch.tensor([0, *lengths[:-1]], device=device).cumsum(0)
     segments = [(s, s + n) for s, n in zip(starts.tolist(), lengths)]
     ids = torch.tensor([t for row in input_ids for t in row], dtype=torch.long, device=device)

@@ -66,3 +66,8 @@ def test_single_text_and_one_layer():
 ])
 def test_other_models_are_not_packed(model):
     assert not supports(model())
+
+
+def test_an_empty_token_sequence_is_refused():
+    with pytest.raises(ValueError, match="at least one token"):
+        packed_logits(tiny("Bert"), [[2, 5], []])
