@@ -10,8 +10,10 @@ come out without materialising the gradients (ghost norms), then the clipped sum
 Opacus, so Opacus' optimizer adds the noise and its accountant counts the step unchanged.
 
 Supported trainable layers: `nn.Linear`, `nn.Embedding` and `nn.LayerNorm`, which make up BERT-,
-DistilBERT- and RoBERTa-style classifiers; a model that trains anything else, or calls a trainable
-layer twice in one forward pass (ALBERT), is refused with a pointer to the other modes.
+DistilBERT- and RoBERTa-style classifiers. Fail closed: a model that trains anything else, calls a
+trainable layer twice in one forward pass (ALBERT), shares a parameter between layers, or does not
+call a trainable layer (its weights might be used directly, out of the hooks' sight) is refused
+with a pointer to the other modes.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ ERR_REUSED = ("book-keeping clipping needs each trainable parameter used by one 
               "{layer} is used more than once (shared or tied weights): use --grad-sample-mode hooks")
 
 
+ERR_NOT_CALLED = ("book-keeping clipping sees a trainable layer only when the model calls it, and {layers} was not "
+                  "called in the forward pass (its weights may be used directly): use --grad-sample-mode hooks, or "
+                  "freeze it with --train-layers")
+
+
 @dataclass
 class _Call:
     """One call of a trainable layer during the forward pass: what its clipped gradient needs."""
@@ -45,7 +52,8 @@ class BookKeeping:
 
     def __init__(self, model: nn.Module, max_grad_norm: float) -> None:
         self.max_grad_norm = float(max_grad_norm)
-        layers = [m for m in model.modules() if any(p.requires_grad for p in m.parameters(recurse=False))]
+        named = [(n, m) for n, m in model.named_modules() if any(p.requires_grad for p in m.parameters(recurse=False))]
+        layers = [m for _, m in named]
         other = sorted({type(m).__name__ for m in layers if type(m) not in SUPPORTED})  # subclasses may compute otherwise
         odd = [m for m in layers if isinstance(m, nn.Embedding) and (m.sparse or m.scale_grad_by_freq)]
         if other or odd:
@@ -54,6 +62,7 @@ class BookKeeping:
         self.params = [p for m in layers for p in m.parameters(recurse=False) if p.requires_grad]
         if len({id(p) for p in self.params}) < len(self.params):  # a per-example norm would miss the cross terms
             raise InputError(ERR_REUSED.format(layer="a parameter shared by several layers"), where="--grad-sample-mode")
+        self._names = {id(m): n for n, m in named}
         self._calls: list[_Call] = []
         self._handles = [m.register_forward_hook(self._record) for m in layers]
 
@@ -69,6 +78,9 @@ class BookKeeping:
             if id(call.module) in seen:
                 raise InputError(ERR_REUSED.format(layer=f"a {type(call.module).__name__} layer"), where="--grad-sample-mode")
             seen.add(id(call.module))
+        skipped = [name for key, name in self._names.items() if key not in seen]
+        if skipped:  # its weights may still be used (F.embedding(x, layer.weight)): no hook would see them
+            raise InputError(ERR_NOT_CALLED.format(layers=", ".join(skipped[:3])), where="--grad-sample-mode")
         grads = torch.autograd.grad(per_example_loss.sum(), [c.output for c in calls], allow_unused=True)
         used = [(call, grad) for call, grad in zip(calls, grads) if grad is not None]  # None: no path to the loss
         batch = per_example_loss.shape[0]

@@ -127,6 +127,28 @@ def test_refuses_what_it_cannot_clip_exactly():
         engine.backward(F.cross_entropy(twice(twice(torch.randn(2, 3))), torch.tensor([0, 1]), reduction="none"))
 
 
+class _FunctionalEmbedding(nn.Module):
+    """Uses its embedding's weight without calling the layer: no forward hook sees it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb, self.out = nn.Embedding(5, 3), nn.Linear(3, 2)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return self.out(F.embedding(ids, self.emb.weight).mean(dim=1))
+
+
+def test_a_trainable_layer_that_is_not_called_is_refused():
+    model = _FunctionalEmbedding()
+    engine = BookKeeping(model, 1.0)
+    with pytest.raises(InputError, match="emb was not called"):
+        engine.backward(F.cross_entropy(model(torch.tensor([[1, 2], [3, 4]])), torch.tensor([0, 1]), reduction="none"))
+    model.emb.weight.requires_grad = False  # frozen: nothing to clip there
+    engine = BookKeeping(model, 1.0)
+    engine.backward(F.cross_entropy(model(torch.tensor([[1, 2], [3, 4]])), torch.tensor([0, 1]), reduction="none"))
+    assert model.out.weight.grad is not None
+
+
 def test_nothing_is_recorded_without_gradients():
     model = nn.Linear(3, 2)
     engine = BookKeeping(model, 1.0)
