@@ -31,8 +31,6 @@ ERR_UNSUPPORTED = ("book-keeping clipping supports trainable Linear, Embedding a
                    "trains {layers}: use --grad-sample-mode ghost or hooks")
 ERR_REUSED = ("book-keeping clipping needs each trainable parameter used by one layer call per forward pass, and "
               "{layer} is used more than once (shared or tied weights): use --grad-sample-mode hooks")
-
-
 ERR_NOT_CALLED = ("book-keeping clipping sees a trainable layer only when the model calls it, and {layers} was not "
                   "called in the forward pass (its weights may be used directly): use --grad-sample-mode hooks, or "
                   "freeze it with --train-layers")
