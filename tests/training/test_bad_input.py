@@ -14,43 +14,33 @@ from training import bookkeeping, compat, config, data, labels, models, trainer
 from training_testdata import sentiment_data
 
 
-def _tiny_ibert(path: Path, bert_dir: Path) -> Path:
-    """A real Hugging Face encoder Opacus cannot train: I-BERT's quantised layers keep buffers."""
+def _tiny_model(path: Path, bert_dir: Path, arch: str, **sizes) -> Path:
+    """A tiny random `arch` classifier with the tiny BERT's tokenizer files."""
     import shutil
 
-    from transformers import IBertConfig, IBertForSequenceClassification
+    import transformers
+    from transformers.utils import logging as hf_logging
 
     path.mkdir()
     for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json"):
         if (bert_dir / name).exists():
             shutil.copy(bert_dir / name, path / name)
-    config_ = IBertConfig(vocab_size=200, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=37,
-                          pad_token_id=0)
-    from transformers.utils import logging as hf_logging
-
+    config_ = getattr(transformers, f"{arch}Config")(vocab_size=200, hidden_size=32, num_attention_heads=2,
+                                                     intermediate_size=37, pad_token_id=0, **sizes)
     hf_logging.disable_progress_bar()
-    IBertForSequenceClassification(config_).save_pretrained(path)
+    getattr(transformers, f"{arch}ForSequenceClassification")(config_).save_pretrained(path)
     hf_logging.enable_progress_bar()
     return path
+
+
+def _tiny_ibert(path: Path, bert_dir: Path) -> Path:
+    """A real Hugging Face encoder Opacus cannot train: I-BERT's quantised layers keep buffers."""
+    return _tiny_model(path, bert_dir, "IBert", num_hidden_layers=1)
 
 
 def _tiny_albert(path: Path, bert_dir: Path) -> Path:
-    """ALBERT shares one layer's parameters across its layers: Opacus' ghost clipping refuses that."""
-    import shutil
-
-    from transformers import AlbertConfig, AlbertForSequenceClassification
-    from transformers.utils import logging as hf_logging
-
-    path.mkdir()
-    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json"):
-        if (bert_dir / name).exists():
-            shutil.copy(bert_dir / name, path / name)
-    config_ = AlbertConfig(vocab_size=200, embedding_size=16, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                           intermediate_size=37, pad_token_id=0)
-    hf_logging.disable_progress_bar()
-    AlbertForSequenceClassification(config_).save_pretrained(path)
-    hf_logging.enable_progress_bar()
-    return path
+    """ALBERT shares one layer's parameters across its layers: per-example norms need hooks mode."""
+    return _tiny_model(path, bert_dir, "Albert", num_hidden_layers=2, embedding_size=16)
 
 
 CASES = {
