@@ -36,6 +36,11 @@ ERR_NOT_CALLED = ("book-keeping clipping sees a trainable layer only when the mo
                   "freeze it with --train-layers")
 
 
+ERR_NOT_PER_EXAMPLE = ("book-keeping clipping needs each trained layer's output to have one row per example, and "
+                       "{layer} gives {shape} for a batch of {batch} (one value shared by the batch, such as a "
+                       "relative-position bias): use --grad-sample-mode ghost or hooks, or freeze it with --train-layers")
+
+
 @dataclass
 class _Call:
     """One call of a trainable layer during the forward pass: what its clipped gradient needs."""
@@ -83,9 +88,9 @@ class BookKeeping:
         used = [(call, grad) for call, grad in zip(calls, grads) if grad is not None]  # None: no path to the loss
         batch = per_example_loss.shape[0]
         for call, grad in used:
-            if grad.dim() < 2 or grad.shape[0] != batch:  # e.g. broadcast [1, T] position ids (see training.compat)
-                raise RuntimeError(f"a {type(call.module).__name__} layer's output is not one row per example "
-                                   f"({tuple(grad.shape)} for a batch of {batch}): per-example norms would be wrong")
+            if grad.dim() < 2 or grad.shape[0] != batch:  # e.g. a relative-position bias shared by the batch
+                raise InputError(ERR_NOT_PER_EXAMPLE.format(layer=self._names[id(call.module)], shape=tuple(grad.shape),
+                                                            batch=batch), where="--grad-sample-mode")
         squared = sum((_norm_squared(call.module, call.inputs, grad).double() for call, grad in used),
                       torch.zeros(batch, dtype=torch.float64, device=per_example_loss.device))
         norms = squared.sqrt()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 import torch
@@ -14,14 +15,15 @@ from training.bookkeeping import ERR_REUSED, BookKeeping
 from training.compat import PerExampleIds
 
 
-def _tiny_bert(**overrides):
-    from transformers import BertConfig, BertForSequenceClassification
+def _tiny_bert(arch: str = "Bert", **overrides):
+    import transformers
 
-    config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=24,
-                        max_position_embeddings=32, num_labels=3, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
-                        pad_token_id=0, **overrides)
+    sizes = dict(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=24,
+                 max_position_embeddings=40, num_labels=3, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
+                 pad_token_id=0)
+    config = getattr(transformers, f"{arch}Config")(**{**sizes, **overrides})
     torch.manual_seed(0)
-    return BertForSequenceClassification(config).train()
+    return getattr(transformers, f"{arch}ForSequenceClassification")(config).train()
 
 
 def _batch(sizes=(5, 9, 3, 9, 7, 4)):
@@ -90,6 +92,28 @@ def test_norms_and_clipped_sum_equal_per_example_clipping_by_hand(case):
     assert set(got) == set(expected)
     for name in expected:
         torch.testing.assert_close(got[name], expected[name], rtol=1e-4, atol=1e-6, msg=name)
+
+
+def test_electra_with_its_embedding_projection():
+    model = _tiny_bert("Electra", embedding_size=8)
+    batch, labels = _batch()
+    expected_norms, expected = _by_hand(model, batch, labels, 0.05)
+    norms, got = _bookkeeping(model, batch, labels, 0.05)
+    torch.testing.assert_close(norms, expected_norms, rtol=1e-5, atol=1e-7)
+    for name in expected:
+        torch.testing.assert_close(got[name], expected[name], rtol=1e-4, atol=1e-6, msg=name)
+
+
+@pytest.mark.parametrize("arch, overrides, message", [
+    ("MPNet", {"pad_token_id": 1}, re.escape("relative_attention_bias gives (9, 9, 2) for a batch of 6")),  # one bias
+    ("DebertaV2", {"relative_attention": True, "pos_att_type": ["p2c", "c2p"]}, "rel_embeddings was not called"),
+])
+def test_models_with_shared_position_biases_are_refused(arch, overrides, message):
+    model = _tiny_bert(arch, **overrides)
+    batch, labels = _batch()
+    batch["input_ids"] = torch.where(batch["input_ids"] > 0, batch["input_ids"] + 2, 0)  # clear of MPNet's pad id 1
+    with pytest.raises(InputError, match=message):
+        _bookkeeping(model, batch, labels, 1.0)
 
 
 def test_layer_norm_on_two_dimensional_inputs_and_linear_without_bias():
