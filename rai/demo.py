@@ -200,7 +200,7 @@ def run_demo(out: str | Path, *, quick: bool = False, seed: int = 0, quiet: bool
         return _run_steps(out, QUICK if quick else FULL, quick=quick, seed=seed, quiet=quiet, echo=echo)
     except Interrupted as exc:  # the training step's checkpoint goes with the rest: say so, not "--resume"
         shutil.rmtree(out, ignore_errors=True)
-        raise Interrupted(ERR_DEMO_STOPPED.format(out=out), signum=exc.exit_code - 128) from None
+        raise Interrupted(ERR_DEMO_STOPPED.format(out=out), signum=exc.signum) from None
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise

@@ -34,5 +34,6 @@ class Interrupted(RaiError):
     """Stopped by a signal after saving what resumes the work; exit 128 + the signal's number (shell convention)."""
 
     def __init__(self, message: str, *, signum: int) -> None:
+        self.signum = signum
         self.exit_code = 128 + signum
         super().__init__(message)

@@ -74,18 +74,21 @@ def metric_blocks(ctx: SectionContext) -> list[Block]:
     if not ctx.records:
         return []
     columns = ("metric", "details", "value", "interval", "n", "gate")
-    rows = [(r.id, details_label(r.details), format_number(r.value),
-             "" if r.ci is None else f"[{format_number(r.ci[0])}, {format_number(r.ci[1])}]",
-             format_number(r.n) if r.n is not None else "", ctx.record_status(r) or "not gated")
-            for r in ctx.records]
-    gated = tuple(row for row in rows if row[-1] != "not gated")
-    others = tuple(row for row in rows if row[-1] == "not gated")
+
+    def row(r: MetricRecord, status: str) -> tuple[str, ...]:
+        return (r.id, details_label(r.details), format_number(r.value),
+                "" if r.ci is None else f"[{format_number(r.ci[0])}, {format_number(r.ci[1])}]",
+                format_number(r.n) if r.n is not None else "", status or "not gated")
+
+    judged = [(r, ctx.record_status(r)) for r in ctx.records]
+    gated = tuple(row(r, status) for r, status in judged if status)
+    others = tuple(row(r, status) for r, status in judged if not status)
     if gated and others:  # what the policy judged first; the rest one click away
         blocks: list[Block] = [Table("Metrics the policy gates", columns, gated),
                                Table("Other metrics", columns, others,
                                      fold=f"{len(others)} more metric record(s), not gated by the policy. Open to show.")]
     else:
-        blocks = [Table("Metrics", columns, tuple(rows))]
+        blocks = [Table("Metrics", columns, gated + others)]
     for metric in dict.fromkeys(r.id for r in ctx.records):
         if metric not in ctx.rules:
             continue
