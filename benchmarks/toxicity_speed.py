@@ -7,6 +7,7 @@ in Detoxify's file format: speed does not depend on the weights. Texts have mixe
     python benchmarks/toxicity_speed.py                       # ~4 minutes of CPU time on 2 cores
     python benchmarks/toxicity_speed.py --lengths loguniform  # a long tail of lengths, like comments
     python benchmarks/toxicity_speed.py --texts 64            # quicker, noisier
+    python benchmarks/toxicity_speed.py --repeats 3           # on a busy machine: the best run of each side
 
 Target: at least 2x the throughput of Detoxify.predict, with scores identical to 1e-6.
 """
@@ -82,6 +83,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32, help="batch size of both sides (default 32)")
     parser.add_argument("--lengths", choices=["uniform", "loguniform"], default="uniform",
                         help="distribution of text lengths over 10-300 tokens (default uniform)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="timed runs of each side, alternating; the fastest of each counts (default 1)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
@@ -98,8 +101,13 @@ def main() -> None:
     lengths = [len(ids) for ids in det.tokenizer(texts)["input_ids"]]
     detoxify_scores(det, texts[:4], 4), ours.predict_all(texts[:4])  # warm-up
 
-    (wall_ref, cpu_ref), reference = timed(lambda: detoxify_scores(det, texts, args.batch_size))
-    (wall_ours, cpu_ours), scored = timed(lambda: ours.predict_all(texts))
+    runs_ref, runs_ours = [], []
+    for _ in range(max(1, args.repeats)):  # alternating, so a burst of load on the machine hits both sides
+        runs_ref.append(timed(lambda: detoxify_scores(det, texts, args.batch_size)))
+        runs_ours.append(timed(lambda: ours.predict_all(texts)))
+    (wall_ref, _), reference = min(runs_ref, key=lambda r: r[0][0])
+    (wall_ours, _), scored = min(runs_ours, key=lambda r: r[0][0])
+    cpu_ref, cpu_ours = min(r[0][1] for r in runs_ref), min(r[0][1] for r in runs_ours)
 
     delta = float(np.abs(scored.values - reference).max())
     padded = sum(max(lengths[s:s + args.batch_size]) * len(lengths[s:s + args.batch_size])
@@ -107,7 +115,8 @@ def main() -> None:
     ours_tokens = sum(sum(lengths[i] for i in b) if ours.padding_free else len(b) * max(lengths[i] for i in b)
                       for b in ours.batches(lengths))
     print(f"texts: {len(texts)} ({args.lengths} lengths), tokens per text {min(lengths)}-{max(lengths)} "
-          f"(mean {np.mean(lengths):.0f}), batch size {args.batch_size}, torch threads {torch.get_num_threads()}")
+          f"(mean {np.mean(lengths):.0f}), batch size {args.batch_size}, torch threads {torch.get_num_threads()}, "
+          f"best of {max(1, args.repeats)} run(s) per side")
     print(f"tokens computed  : Detoxify.predict {padded}, rai {ours_tokens} ({ours.info.details['forward']} forward), "
           f"in the texts {sum(lengths)} (Detoxify's padding overhead {padded / sum(lengths):.2f}x)")
     print(f"Detoxify.predict : wall {wall_ref:7.2f} s  cpu {cpu_ref:7.2f} s  {len(texts) / wall_ref:7.2f} texts/s")
