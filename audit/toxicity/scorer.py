@@ -1,10 +1,9 @@
 """Fast batch scoring of a Detoxify model: same tokens and same sigmoid as `Detoxify.predict`.
 
 Why it is faster: texts are tokenized once, sorted by token length and batched under
-`torch.inference_mode`. BERT-style models (Detoxify's original, unbiased and multilingual) run
-padding-free (`audit.toxicity.packed`: no padding positions, and the last layer computes only
-the token the head reads); other models run padded, each batch to its own longest text instead
-of a random one. Why it is identical: a text's logits depend only on its own tokens (the
+`torch.inference_mode`. Detoxify's models (BERT, RoBERTa, XLM-RoBERTa, ALBERT) run padding-free
+(`audit.toxicity.packed`: no padding positions, and the last layer computes only the token the
+head reads); other models run padded, each batch to its own longest text instead of a random one. Why it is identical: a text's logits depend only on its own tokens (the
 attention mask hides padding; packed attention runs per text), so they equal
 `Detoxify.predict`'s up to float rounding (< 1e-6). Texts longer than the model's input are
 truncated exactly as the tokenizer truncates them, and counted.
