@@ -53,3 +53,13 @@ def test_append_to_an_out_holding_the_section_fails_before_the_audit_runs(tmp_pa
     code, _, err = rai("audit", "fairness", tmp_path / "missing.csv", "--sensitive", "sex", "--out", out, "--append")
     assert code == 2 and err == f"rai: error: {ERR_COLLISION.format(names='fairness', path=out)}\n"
     assert out.read_bytes() == before
+
+
+def test_python_dash_m_rai_runs_the_command():
+    """`python -m rai` is what torchrun launches (`torchrun … -m rai train …`)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "rai", "policy", "list"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "default" in proc.stdout.split()
