@@ -20,6 +20,7 @@ from training.config import GradSampleMode
 from training.data import Collator, Examples
 from training.loop import LoopOptions, poisson_loader, run_training
 from training.private import SamplingPlan, make_training
+from training.randomness import PrivacyRandomness
 
 TEXTS = ["the movie was good", "an awful film", "i love the man", "bad", "she was a nice woman of the week",
          "never married , works 40 hours a week"]
@@ -99,13 +100,13 @@ def test_one_noiseless_step_equals_clipping_by_hand(tiny_models, arch, mode):
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
 
     plan = SamplingPlan(dataset_size=len(TEXTS), batch_size=len(TEXTS), epochs=1)  # q = 1: every example, one step
-    generator = torch.Generator().manual_seed(0)
-    loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, steps=1, collate_fn=collate,
-                            sampler_generator=generator)
+    randomness = PrivacyRandomness.fresh()
+    loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, first_step=0, steps=1,
+                            collate_fn=collate, sampler=randomness.sampler)
     sgd = torch.optim.SGD(model.parameters(), lr=1.0 / CLIP)  # the update is Σ clipped / (B·C): order 1
     setup = make_training(model, sgd, loader, plan=plan, dp=True, noise_multiplier=0.0, max_grad_norm=CLIP,
-                          grad_sample_mode=mode)
-    done = run_training(setup, LoopState(), collate_fn=collate, sampler_generator=generator,
+                          grad_sample_mode=mode, noise=randomness.noise)
+    done = run_training(setup, LoopState(), collate_fn=collate, sampler=randomness.sampler,
                         options=LoopOptions(max_physical_batch_size=3, checkpoint_every=10, stop_after_steps=None, delta=1e-5),
                         checkpoint=lambda state: pytest.fail("no checkpoint expected"))
     setup.close()
@@ -124,10 +125,11 @@ def test_an_empty_poisson_batch_is_a_noise_only_step_and_is_accounted(tiny_model
     model, tokenizer = _load(tiny_models["bert"])
     examples = Examples(texts=TEXTS, labels=torch.tensor(LABELS).numpy(), rows=list(range(len(TEXTS))))
     plan = SamplingPlan(dataset_size=len(TEXTS), batch_size=2, epochs=1)
-    loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, steps=plan.steps_per_epoch,
-                            collate_fn=Collator(tokenizer, examples, 16), sampler_generator=torch.Generator())
+    randomness = PrivacyRandomness.fresh()
+    loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, first_step=0,
+                            steps=plan.steps_per_epoch, collate_fn=Collator(tokenizer, examples, 16), sampler=randomness.sampler)
     setup = make_training(model, torch.optim.SGD(model.parameters(), lr=1.0), loader, plan=plan, dp=True,
-                          noise_multiplier=1.0, max_grad_norm=1.0, grad_sample_mode=mode)
+                          noise_multiplier=1.0, max_grad_norm=1.0, grad_sample_mode=mode, noise=randomness.noise)
     before = model.classifier.weight.detach().clone()
     setup.empty_step()
     assert setup.accountant.history == [(1.0, plan.sample_rate, 1)]
