@@ -48,6 +48,7 @@ def worker(mode: str, steps: int, batch_size: int, seq_len: int, threads: int | 
     from training.loop import poisson_loader
     from training.models import load_classifier
     from training.private import SamplingPlan, make_optimizer, make_training
+    from training.randomness import PrivacyRandomness
 
     if threads:
         torch.set_num_threads(threads)
@@ -58,11 +59,14 @@ def worker(mode: str, steps: int, batch_size: int, seq_len: int, threads: int | 
     plan = SamplingPlan(dataset_size=batch_size * 10, batch_size=batch_size, epochs=1)
     examples = Examples(texts=["x"] * plan.dataset_size, labels=torch.zeros(plan.dataset_size, dtype=torch.long).numpy(),
                         rows=list(range(plan.dataset_size)))
-    loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, steps=plan.steps_per_epoch,
-                            collate_fn=Collator(tokenizer, examples, seq_len), sampler_generator=torch.Generator())
+    randomness = PrivacyRandomness.fresh()  # as rai train: the noise from the secret ChaCha20 stream
+    loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, first_step=0,
+                            steps=plan.steps_per_epoch, collate_fn=Collator(tokenizer, examples, seq_len),
+                            sampler=randomness.sampler)
     dp = mode != "non-dp"
     setup = make_training(model, make_optimizer(model, 5e-5), loader, plan=plan, dp=dp, noise_multiplier=1.0 if dp else None,
-                          max_grad_norm=1.0 if dp else None, grad_sample_mode=GradSampleMode(mode) if dp else GradSampleMode.HOOKS)
+                          max_grad_norm=1.0 if dp else None, grad_sample_mode=GradSampleMode(mode) if dp else GradSampleMode.HOOKS,
+                          noise=randomness.noise if dp else None)
     gen = torch.Generator().manual_seed(1)
     input_ids = torch.randint(1000, tokenizer.vocab_size, (batch_size, seq_len), generator=gen)
     batch = {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids)}

@@ -1,10 +1,12 @@
-"""Checkpoints: everything needed to continue a run exactly where it stopped.
+"""Checkpoints: everything needed to continue a run exactly where it stopped, kept private.
 
 A checkpoint holds the trained (requires_grad) parameters, the optimizer state, the privacy
-accountant's history, the three random streams (Poisson sampling, DP noise, dropout), the loop
-position and the losses so far, plus the settings and input hashes of the run, so a resumption
-with other settings or other data is refused. It is written to a temporary directory and
-renamed over `checkpoint/`, so an interruption leaves the previous checkpoint intact.
+accountant's history, the secret key of the privacy randomness (Poisson sampling and DP noise;
+`training.randomness`), torch's generator (dropout), the loop position and the training losses,
+plus the settings and input hashes of the run, so a resumption with other settings or other data
+is refused. The key and the losses undo the DP guarantee if published, so checkpoints live under
+`private/` in the run directory, beside a README.txt that says so. A checkpoint is written to a
+temporary directory and renamed over the old one, so an interruption leaves the previous one intact.
 """
 
 from __future__ import annotations
@@ -18,11 +20,30 @@ import torch
 from torch import nn
 
 from rai.errors import InputError
-from rai.io import atomic_output_dir, atomic_write_json
+from rai.io import atomic_output_dir, atomic_write_json, atomic_write_text
+from training.randomness import PrivacyRandomness
 
+PRIVATE_DIR = "private"
+CHECKPOINT_DIR = f"{PRIVATE_DIR}/checkpoint"  # relative to the run directory
+PRIVATE_README = "README.txt"
 STATE_FILE = "state.pt"
 SUMMARY_FILE = "progress.json"
-FORMAT = "rai.train.checkpoint/1"
+FORMAT = "rai.train.checkpoint/2"
+
+PRIVATE_NOTICE = """PRIVATE: do not publish this folder, and do not ship it with the model.
+
+rai train keeps here what must stay with the owner of the training data. Everything in this folder
+is outside the differential-privacy guarantee stated in privacy.json:
+
+  checkpoint/   the state of an unfinished run, for `rai train --resume`: the secret key from
+                which the run drew its Poisson batches and its DP noise, the training losses,
+                the model and optimizer state. Anyone holding the key can recompute the noise and
+                the batches, and the guarantee no longer holds against them. rai train deletes
+                checkpoint/ when the run finishes, unless --keep-checkpoint was given.
+
+What a run releases is outside this folder: model/, privacy.json, metrics.json, labels.json,
+predictions.csv, config.yaml, split.json, canaries.json.
+"""
 
 ERR_NO_CHECKPOINT = "no checkpoint to resume from (expected {path})"
 ERR_BAD_CHECKPOINT = "cannot read the checkpoint: {reason}"
@@ -32,7 +53,7 @@ ERR_INPUTS_CHANGED = "{path} changed since the run started (sha256 differs); res
 
 @dataclass
 class LoopState:
-    """Where the training loop is, and the losses it has seen."""
+    """Where the training loop is, and the losses it has seen (private: they are outside the DP guarantee)."""
 
     global_step: int = 0
     epoch: int = 0
@@ -59,8 +80,14 @@ def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
     return {name: p.detach().clone() for name, p in model.named_parameters() if p.requires_grad}
 
 
+def write_private_notice(private_dir: Path) -> None:
+    """Create `private/` with the README.txt that tells the user not to publish it."""
+    private_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(private_dir / PRIVATE_README, PRIVATE_NOTICE)
+
+
 def save_checkpoint(directory: Path, *, model: nn.Module, training_state: dict[str, Any], loop: LoopState,
-                    sampler_generator: torch.Generator, settings: dict[str, Any], inputs: list[dict[str, Any]],
+                    randomness: PrivacyRandomness, settings: dict[str, Any], inputs: list[dict[str, Any]],
                     summary: dict[str, Any]) -> None:
     """Write a checkpoint directory atomically (temp dir, then rename over `directory`)."""
     state = {
@@ -68,7 +95,7 @@ def save_checkpoint(directory: Path, *, model: nn.Module, training_state: dict[s
         "parameters": trainable_state(model),
         "training": training_state,
         "loop": asdict(loop),
-        "sampler_generator": sampler_generator.get_state(),
+        "privacy_randomness": randomness.to_state(),
         "torch_rng": torch.get_rng_state(),
         "settings": settings,
         "inputs": inputs,
@@ -107,12 +134,16 @@ def check_same_run(state: dict[str, Any], settings: dict[str, Any], inputs: list
             raise InputError(ERR_INPUTS_CHANGED.format(path=now["path"]), where="--resume")
 
 
-def restore(state: dict[str, Any], *, model: nn.Module, sampler_generator: torch.Generator) -> tuple[LoopState, dict[str, Any]]:
-    """Load parameters and random streams; return the loop state and the optimizer/accountant state."""
+def saved_randomness(state: dict[str, Any]) -> PrivacyRandomness:
+    """The privacy randomness the checkpointed run started with (its sampling and noise streams continue)."""
+    return PrivacyRandomness.from_state(state["privacy_randomness"])
+
+
+def restore(state: dict[str, Any], *, model: nn.Module) -> tuple[LoopState, dict[str, Any]]:
+    """Load parameters and torch's generator; return the loop state and the optimizer/accountant/noise state."""
     params = dict(model.named_parameters())
     with torch.no_grad():
         for name, value in state["parameters"].items():
             params[name].copy_(value)
-    sampler_generator.set_state(state["sampler_generator"])
     torch.set_rng_state(state["torch_rng"])
     return LoopState(**state["loop"]), state["training"]

@@ -72,6 +72,7 @@ ERR_BOTH_BUDGETS = "give --epsilon or --noise-multiplier, not both"
 ERR_NO_DP_WITH_BUDGET = "--no-dp trains without a privacy guarantee: drop {flags}"
 ERR_MAX_LENGTH = "must be at least 2 (room for the special tokens)"
 ERR_REQUIRED = "is required"
+ERR_BOOL = "must be true or false"
 ERR_GROUP_RESERVED = "column {column!r} is the text or label column or a predictions.csv column (id, label, prediction, score)"
 PREDICTION_COLUMNS = frozenset({"id", "label", "prediction", "score"})
 
@@ -123,10 +124,12 @@ class TrainConfig:
     resume: bool = False
     stop_after_steps: int | None = None
     checkpoint_every: int = 50
+    keep_checkpoint: bool = False
 
     # Not compared when a run is resumed: settings that only steer how it is executed, and the
     # input paths (the files themselves are compared by SHA-256, so a moved file still resumes).
-    NOT_COMPARED_ON_RESUME = frozenset({"resume", "stop_after_steps", "checkpoint_every", "out", "data", "eval"})
+    NOT_COMPARED_ON_RESUME = frozenset({"resume", "stop_after_steps", "checkpoint_every", "keep_checkpoint", "out", "data",
+                                        "eval"})
 
     @classmethod
     def from_mapping(cls, mapping: dict[str, Any]) -> "TrainConfig":
@@ -177,6 +180,9 @@ def config_problems(cfg: TrainConfig) -> list[str]:
             bad(name.replace("_", "-"), ERR_AT_LEAST_ONE)
     if cfg.stop_after_steps is not None and not _int_at_least(cfg.stop_after_steps, 1):
         bad("stop-after-steps", ERR_AT_LEAST_ONE)
+    for name in ("dp", "resume", "keep_checkpoint"):
+        if not isinstance(getattr(cfg, name), bool):
+            bad(name.replace("_", "-"), ERR_BOOL)
     if not _int_at_least(cfg.max_length, 2):
         bad("max-length", ERR_MAX_LENGTH)
     if not _int_at_least(cfg.canaries, 0):

@@ -1,6 +1,9 @@
 """The privacy ledger (`privacy.json`) and the model card (`model/README.md`).
 
 A non-DP run writes `dp: false` and `epsilon: null`: it never claims a guarantee it does not have.
+Both files are released with the model, so they hold nothing outside the guarantee that the card
+does not name: no training loss, no key or state of the privacy randomness, no hash of the
+training data (with all records but one known, a hash tells the last one among candidates).
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from typing import Any
 
 from training.config import TrainConfig
 from training.private import TrainingSetup
+from training.randomness import PrivacyRandomness
 
 LEDGER_SCHEMA = "rai.privacy/1"
 NO_GUARANTEE = "No differential-privacy guarantee: this model was trained without DP (--no-dp)."
@@ -25,7 +29,8 @@ def guarantee_text(ledger: dict[str, Any]) -> str:
 
 
 def privacy_ledger(cfg: TrainConfig, setup: TrainingSetup, *, delta: float | None, target_epsilon: float | None,
-                   trainable_parameters: int, canaries: int, resumed_at_steps: list[int]) -> dict[str, Any]:
+                   trainable_parameters: int, canaries: int, resumed_at_steps: list[int],
+                   randomness: PrivacyRandomness) -> dict[str, Any]:
     import opacus
 
     plan = setup.plan
@@ -55,12 +60,41 @@ def privacy_ledger(cfg: TrainConfig, setup: TrainingSetup, *, delta: float | Non
         "train_layers": cfg.train_layers,
         "trainable_parameters": trainable_parameters,
         "canaries": canaries,
-        "secure_rng": False,
+        # Cryptographically secure and secret only when the key came from OS entropy (not fixed by a caller).
+        "secure_rng": dp and randomness.from_os_entropy,
+        "noise_rng": randomness.description if dp else None,
         "resumed_at_steps": resumed_at_steps,
         "opacus_version": opacus.__version__,
     }
     ledger["guarantee"] = guarantee_text(ledger)
     return ledger
+
+
+def coverage_text(ledger: dict[str, Any]) -> str:
+    """What (ε, δ) covers and what it does not, for the model card (docs/training.md says the same)."""
+    if not ledger["dp"]:
+        return ""
+    secret = ("It rests on a secret: the Poisson batches and the noise were drawn from a key of 256 bits of OS "
+              "entropy that is not released (it stays in the run's `private/` folder while the run is unfinished, "
+              "and is deleted at the end unless `--keep-checkpoint` kept it there)."
+              if ledger["secure_rng"] else
+              "**Its key was fixed by the caller, not drawn from OS entropy: whoever knows the key can recompute "
+              "the batches and the noise, and the guarantee does not hold against them.**")
+    return f"""### What (ε, δ) covers
+
+It bounds what anyone can learn about any one training example from the model weights and from
+everything computed from them and public data alone, such as the evaluation results below.
+{secret} Randomness: {ledger['noise_rng']}.
+
+It does not cover what is released beside the model without noise:
+
+- the evaluation data and what is computed on it (the metrics below, `predictions.csv`): the
+  evaluation examples were not trained on and are not protected;
+- the label set (`labels.json`, the model's labels) and the number of training examples;
+- the hyper-parameters (`config.yaml`, `privacy.json`), including any chosen by looking at the data;
+- the data split (`split.json`: which rows of the data file were trained on).
+
+Training losses are not released: they are outside the guarantee."""
 
 
 def _fmt(value: Any) -> str:
@@ -71,7 +105,7 @@ def model_card(*, ledger: dict[str, Any], evaluation: dict[str, Any], labels: li
                inputs: list[dict[str, Any]], eval_source: str) -> str:
     """A Hugging Face-style model card: YAML front matter, the guarantee, the evaluation results."""
     tags = ["text-classification", "rai-suite"] + (["differential-privacy", "opacus"] if ledger["dp"] else [])
-    data_lines = "\n".join(f"- `{i['path']}`: {i['rows']} rows, sha256 `{i['sha256']}`" for i in inputs)
+    data_lines = "\n".join(f"- `{i['path']}`: {i['rows']} rows" for i in inputs)
     privacy_rows = "" if not ledger["dp"] else "\n".join([
         "| setting | value |", "|---|---|",
         *(f"| {key} | {_fmt(ledger[key])} |" for key in ("epsilon", "delta", "accountant", "noise_multiplier", "max_grad_norm",
@@ -93,8 +127,9 @@ Base model: `{base_model}`. Labels: {", ".join(f"`{v}`" for v in labels)}.
 
 {privacy_rows}
 
-The full ledger is `privacy.json` in the run directory. The guarantee covers the training
-examples only; the evaluation data were not trained on.
+The full ledger is `privacy.json` in the run directory.
+
+{coverage_text(ledger)}
 
 ## Evaluation
 

@@ -1,9 +1,10 @@
 """The training loop: Poisson-sampled logical batches, split into physical ones by Opacus' BatchMemoryManager.
 
-Each epoch draws `steps_per_epoch` logical batches with Opacus' `UniformWithReplacementSampler`
-(every example joins a batch independently with probability q) from a generator of our own, so
-a checkpoint can save the sampling stream and a resumed epoch draws exactly the batches the
-uninterrupted one would have drawn.
+Each epoch draws `steps_per_epoch` logical batches by Poisson sampling (every example joins a
+batch independently with probability q, as Opacus' `UniformWithReplacementSampler` draws them),
+the batch of global step t from block t of the private sampling stream (`training.randomness`):
+a resumed epoch draws exactly the batches the uninterrupted one would have drawn, and nobody
+without the run's key can tell which examples any step used.
 """
 
 from __future__ import annotations
@@ -13,26 +14,41 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Sampler
 
 from rai.progress import progress
 from training.checkpoint import LoopState
 from training.private import LogicalBatches, TrainingSetup
+from training.randomness import PrivateStream
 from training.signals import StopRequests
 
 _BACKWARD_HOOK_WARNING = "Full backward hook is firing when gradients are computed with respect to module outputs"
 
 
-def poisson_loader(*, dataset_size: int, sample_rate: float, steps: int, collate_fn: Callable,
-                   sampler_generator: torch.Generator) -> DataLoader:
-    """`steps` Poisson batches of example indices, collated by `collate_fn`."""
-    from opacus.utils.uniform_sampler import UniformWithReplacementSampler
+class PoissonSampler(Sampler[list[int]]):
+    """The example indices of global steps first_step, ..., first_step + steps - 1, each a Poisson sample."""
 
-    sampler = UniformWithReplacementSampler(num_samples=dataset_size, sample_rate=sample_rate, generator=sampler_generator,
-                                            steps=steps)
+    def __init__(self, *, stream: PrivateStream, dataset_size: int, sample_rate: float, first_step: int, steps: int):
+        self.stream, self.dataset_size, self.sample_rate = stream, dataset_size, sample_rate
+        self.first_step, self.steps = first_step, steps
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __iter__(self):
+        for step in range(self.first_step, self.first_step + self.steps):
+            yield np.flatnonzero(self.stream.bernoulli(step, self.dataset_size, self.sample_rate)).tolist()
+
+
+def poisson_loader(*, dataset_size: int, sample_rate: float, first_step: int, steps: int, collate_fn: Callable,
+                   sampler: PrivateStream) -> DataLoader:
+    """`steps` Poisson batches of example indices from global step `first_step` on, collated by `collate_fn`."""
+    batches = PoissonSampler(stream=sampler, dataset_size=dataset_size, sample_rate=sample_rate, first_step=first_step,
+                             steps=steps)
     # The loader's own generator only seeds worker processes; keep it apart from every stream that matters.
-    return DataLoader(range(dataset_size), batch_sampler=sampler, collate_fn=collate_fn, generator=torch.Generator())
+    return DataLoader(range(dataset_size), batch_sampler=batches, collate_fn=collate_fn, generator=torch.Generator())
 
 
 @dataclass
@@ -43,7 +59,7 @@ class LoopOptions:
     delta: float | None
 
 
-def run_training(setup: TrainingSetup, state: LoopState, *, collate_fn: Callable, sampler_generator: torch.Generator,
+def run_training(setup: TrainingSetup, state: LoopState, *, collate_fn: Callable, sampler: PrivateStream,
                  options: LoopOptions, checkpoint: Callable[[LoopState], None], stop: StopRequests | None = None) -> bool:
     """Train until the plan is done (True), or until --stop-after-steps is reached or `stop` has
     received a signal (False, after the step in progress and a checkpoint).
@@ -57,13 +73,13 @@ def run_training(setup: TrainingSetup, state: LoopState, *, collate_fn: Callable
         # torch warns about that on every backward pass. Harmless: the hooks read output gradients.
         warnings.filterwarnings("ignore", message=_BACKWARD_HOOK_WARNING, category=UserWarning)
         try:
-            return _train_epochs(setup, state, collate_fn=collate_fn, sampler_generator=sampler_generator,
+            return _train_epochs(setup, state, collate_fn=collate_fn, sampler=sampler,
                                  options=options, checkpoint=checkpoint, bar=bar, stop=stop or StopRequests())
         finally:
             bar.close()
 
 
-def _train_epochs(setup: TrainingSetup, state: LoopState, *, collate_fn: Callable, sampler_generator: torch.Generator,
+def _train_epochs(setup: TrainingSetup, state: LoopState, *, collate_fn: Callable, sampler: PrivateStream,
                   options: LoopOptions, checkpoint: Callable[[LoopState], None], bar, stop: StopRequests) -> bool:
     from opacus.utils.batch_memory_manager import BatchMemoryManager
 
@@ -71,9 +87,8 @@ def _train_epochs(setup: TrainingSetup, state: LoopState, *, collate_fn: Callabl
     stop_at = state.global_step + options.stop_after_steps if options.stop_after_steps else None
     shown_epsilon_at = 0.0
     while state.epoch < plan.epochs:
-        loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate,
-                                steps=plan.steps_per_epoch - state.step_in_epoch, collate_fn=collate_fn,
-                                sampler_generator=sampler_generator)
+        loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, first_step=state.global_step,
+                                steps=plan.steps_per_epoch - state.step_in_epoch, collate_fn=collate_fn, sampler=sampler)
         signal = LogicalBatches(setup.optimizer if setup.dp else None)
         loss_sum, examples = 0.0, 0
         with BatchMemoryManager(data_loader=loader, max_physical_batch_size=options.max_physical_batch_size,
@@ -96,6 +111,7 @@ def _train_epochs(setup: TrainingSetup, state: LoopState, *, collate_fn: Callabl
                 bar.update(1)
                 if not bar.disable and time.monotonic() - shown_epsilon_at > 1.0:
                     shown_epsilon_at = time.monotonic()
+                    # The loss is outside the DP guarantee: shown on the trainer's terminal, never released.
                     bar.set_postfix(loss=state.loss_per_step[-1], eps=setup.epsilon(options.delta) if setup.dp else None,
                                     refresh=False)
                 done = state.epoch >= plan.epochs

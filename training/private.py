@@ -4,11 +4,14 @@
 three values, or four in ghost mode), so the training loop has no mode switches. The privacy
 parameters follow Opacus' conventions: sampling rate q = 1 / steps-per-epoch with Poisson
 sampling, the mean loss divided by the *expected* batch size, noise calibrated for the planned
-number of steps as `make_private_with_epsilon` does (but from steps, not epochs).
+number of steps as `make_private_with_epsilon` does (but from steps, not epochs). Opacus'
+optimizer clips, scales and accounts every step; only its Gaussian draw is replaced, by noise from
+the run's secret stream (`training.randomness`: OS entropy, Opacus' secure_mode recipe).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections import deque
@@ -25,6 +28,7 @@ from rai.errors import InputError
 from training.bookkeeping import BookKeeping
 from training.compat import PerExampleIds
 from training.config import GradSampleMode, LRSchedule
+from training.randomness import PrivateStream
 
 # Rényi orders: Opacus' defaults, extended to large orders so that small data sets and large ε still
 # find their optimum inside the range (Opacus warns when it is the largest order). A superset of
@@ -113,6 +117,34 @@ class LogicalBatches:
 
 
 @dataclass
+class PrivateNoise:
+    """The Gaussian noise of each DP step, from block `steps` of the private noise stream.
+
+    Installed as the `add_noise` of Opacus' optimizer: the same place, std (σ·C) and tensors as
+    Opacus' own, called once per logical step by its `pre_step`, before its accountant counts the step.
+    """
+
+    stream: PrivateStream
+    steps: int = 0  # noisy steps taken: the next block of the stream (saved in the private checkpoint)
+
+    def install(self, optimizer: Any) -> None:
+        optimizer.add_noise = functools.partial(self.add_noise, optimizer)
+
+    def add_noise(self, optimizer: Any) -> None:
+        from opacus.optimizers.optimizer import _check_processed_flag, _mark_as_processed
+
+        std = optimizer.noise_multiplier * optimizer.max_grad_norm
+        draws = self.stream.gaussian(self.steps)
+        self.steps += 1
+        for p in optimizer.params:
+            _check_processed_flag(p.summed_grad)  # as Opacus: a gradient is never noised twice
+            summed = p.summed_grad
+            noise = draws.sample(summed.shape, std).to(summed.dtype) if std else torch.zeros_like(summed)
+            p.grad = (summed + noise).view_as(p)
+            _mark_as_processed(p.summed_grad)
+
+
+@dataclass
 class TrainingSetup:
     """A model ready to train, its optimizer and, with DP, Opacus' hooks, criterion and accountant."""
 
@@ -124,7 +156,7 @@ class TrainingSetup:
     noise_multiplier: float | None = None
     max_grad_norm: float | None = None
     accountant: Any | None = None
-    noise_generator: torch.Generator | None = None
+    noise: PrivateNoise | None = None
     criterion: Callable | None = None
     hooks: Any | None = None
     bookkeeping: BookKeeping | None = None
@@ -174,7 +206,7 @@ class TrainingSetup:
             state["scheduler"] = self.scheduler.state_dict()
         if self.dp:
             state["accountant"] = dict(self.accountant.state_dict())
-            state["noise_generator"] = self.noise_generator.get_state()
+            state["noise_steps"] = self.noise.steps
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -183,7 +215,7 @@ class TrainingSetup:
             self.scheduler.load_state_dict(state["scheduler"])
         if self.dp:
             self.accountant.load_state_dict(state["accountant"])
-            self.noise_generator.set_state(state["noise_generator"])
+            self.noise.steps = state["noise_steps"]
 
     def close(self) -> nn.Module:
         """Remove Opacus' and our hooks; return the plain model (for evaluation and save_pretrained)."""
@@ -213,35 +245,40 @@ def attach_schedule(setup: TrainingSetup, schedule: LRSchedule) -> TrainingSetup
 
 def make_training(model: nn.Module, optimizer: torch.optim.Optimizer, loader: DataLoader, *, plan: SamplingPlan, dp: bool,
                   noise_multiplier: float | None = None, max_grad_norm: float | None = None, accountant: str = "rdp",
-                  grad_sample_mode: GradSampleMode = GradSampleMode.HOOKS, noise_seed: int = 0) -> TrainingSetup:
+                  grad_sample_mode: GradSampleMode = GradSampleMode.HOOKS, noise: PrivateStream | None = None) -> TrainingSetup:
     """Wrap `model` and `optimizer` for DP-SGD (Opacus `make_private`) or leave them as they are.
 
     `loader` must already sample as `plan` says (Poisson, q = 1/len(loader)): it is handed to
     Opacus only so that its accountant and optimizer use the same q and expected batch size.
+    With DP, `noise` is the private stream the Gaussian noise is drawn from (required).
     """
     model.train()
     if not dp:
         return TrainingSetup(model=model, optimizer=optimizer, plan=plan, dp=False)
     if len(loader) != plan.steps_per_epoch or len(loader.dataset) != plan.dataset_size:
         raise ValueError("the data loader does not follow the sampling plan")
+    if noise is None:
+        raise ValueError("DP training needs a private noise stream")
     from opacus import PrivacyEngine
 
     ids_fix = PerExampleIds(model)
-    noise_generator = torch.Generator().manual_seed(noise_seed)
     with warnings.catch_warnings():
-        # Opacus warns that its secure RNG is off; the ledger records secure_rng: false instead.
+        # Opacus' secure_mode needs torchcsprng, which no longer builds against current torch; the
+        # noise comes from our own secure stream instead (PrivateNoise), and the ledger says which.
         warnings.filterwarnings("ignore", message="Secure RNG turned off", category=UserWarning)
         engine = PrivacyEngine(accountant=accountant)
-    # poisson_sampling=False: `loader` already draws Poisson batches with our own generator, which
-    # the checkpoint saves; Opacus would otherwise replace it with a DPDataLoader of its own.
+    # poisson_sampling=False: `loader` already draws Poisson batches from the private sampling
+    # stream; Opacus would otherwise replace it with a DPDataLoader on torch's generator.
     bookkeeping = BookKeeping(model, max_grad_norm) if grad_sample_mode is GradSampleMode.BOOKKEEPING else None
     # Book-keeping takes Opacus' ghost-clipping optimizer (noise on the clipped sum, then scaling) and
     # accountant as they are, and replaces only how the clipped sum is computed (Opacus' hooks removed).
     opacus_mode = GradSampleMode.GHOST if bookkeeping is not None else grad_sample_mode
     wrapped = engine.make_private(module=model, optimizer=optimizer, data_loader=loader, criterion=nn.CrossEntropyLoss(),
                                   noise_multiplier=noise_multiplier, max_grad_norm=max_grad_norm, poisson_sampling=False,
-                                  grad_sample_mode=opacus_mode.value, noise_generator=noise_generator, wrap_model=False)
+                                  grad_sample_mode=opacus_mode.value, wrap_model=False)
     hooks, dp_optimizer = wrapped[0], wrapped[1]
+    private_noise = PrivateNoise(noise)
+    private_noise.install(dp_optimizer)
     criterion = wrapped[2] if grad_sample_mode is GradSampleMode.GHOST else None
     if bookkeeping is not None:
         hooks.remove_hooks()  # not merely disabled: idle full-backward hooks still slow the pass by about a fifth
@@ -249,5 +286,5 @@ def make_training(model: nn.Module, optimizer: torch.optim.Optimizer, loader: Da
         hooks.forbid_grad_accumulation()  # what make_private does for Poisson sampling: one forward per backward
     return TrainingSetup(model=model, optimizer=dp_optimizer, plan=plan, dp=True, grad_sample_mode=grad_sample_mode,
                          noise_multiplier=noise_multiplier, max_grad_norm=max_grad_norm, accountant=engine.accountant,
-                         noise_generator=noise_generator, criterion=criterion, hooks=hooks, bookkeeping=bookkeeping,
+                         noise=private_noise, criterion=criterion, hooks=hooks, bookkeeping=bookkeeping,
                          ids_fix=ids_fix)

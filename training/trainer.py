@@ -2,8 +2,13 @@
 
 Order of work: check every setting, the data, the model and (with --resume) the checkpoint
 before writing anything, so bad input leaves nothing behind. While training, the run directory
-holds only `config.yaml` and `checkpoint/` (an unfinished run, for --resume); the finished run
-directory is built in a temporary directory and renamed into place in one step.
+holds only `config.yaml` and `private/` (README.txt and `checkpoint/`: an unfinished run, for
+--resume); the finished run directory is built in a temporary directory and renamed into place in
+one step, without the checkpoint unless --keep-checkpoint.
+
+Privacy randomness (`training.randomness`) is created once per run in `_prepare`: a fresh secret
+key for a DP run, the checkpoint's key on --resume. `_Run.randomness` also gives other private
+draws their own streams (`stream(purpose)`, `numpy_generator(purpose)`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from rai.config import dump_yaml
 from rai.errors import InputError, Interrupted
 from rai.io import atomic_output_dir, atomic_write_json, atomic_write_text
 from rai.progress import say
-from training.checkpoint import LoopState, check_same_run, load_checkpoint, restore, save_checkpoint
+from training.checkpoint import (CHECKPOINT_DIR, PRIVATE_DIR, LoopState, check_same_run, load_checkpoint, restore,
+                                 save_checkpoint, saved_randomness, write_private_notice)
 from training.config import GradSampleMode, LRSchedule, TrainConfig, validate_config
 from training.data import Collator, EvalSet, TrainingData, append_examples, load_training_data, resolve_delta
 from training.labels import LabelMap
@@ -30,9 +36,9 @@ from training.loop import LoopOptions, poisson_loader, run_training
 from training.metrics import evaluation_metrics
 from training.models import quiet_transformers
 from training.private import SamplingPlan, TrainingSetup, attach_schedule, calibrate_noise, make_optimizer, make_training
+from training.randomness import PrivacyRandomness
 from training.signals import StopRequests
 
-CHECKPOINT_DIR = "checkpoint"
 ERR_OUT_EXISTS = "output directory already exists and is not empty (choose another --out)"
 ERR_OUT_UNFINISHED = "holds an unfinished run: add --resume to continue it, or choose another --out"
 ERR_ALREADY_DONE = "the run is already complete; nothing to resume"
@@ -49,7 +55,7 @@ def _check_output_dir(out: Path, resume: bool) -> None:
         if (out / "privacy.json").exists():
             raise InputError(ERR_ALREADY_DONE, where=str(out))
         return  # load_checkpoint says so when there is nothing to resume
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):  # an unfinished run has private/checkpoint/
         unfinished = (out / CHECKPOINT_DIR).is_dir() and not (out / "privacy.json").exists()
         raise InputError(ERR_OUT_UNFINISHED if unfinished else ERR_OUT_EXISTS, where=str(out))
 
@@ -110,13 +116,33 @@ class _Run:
     tokenizer: Any
     trainable_parameters: int
     saved: dict[str, Any] | None  # the checkpoint to resume from
+    randomness: PrivacyRandomness  # sampling and noise streams: secret, never in a released file
 
     @property
     def out(self) -> Path:
         return Path(self.cfg.out)
 
 
-def _prepare(cfg: TrainConfig) -> _Run:
+def _privacy_randomness(cfg: TrainConfig, saved: dict[str, Any] | None, privacy_key: bytes | None) -> PrivacyRandomness:
+    """The checkpoint's on --resume (its streams continue); else a fresh OS-entropy key with DP, the
+    batches of --seed without DP (nothing to hide), or the caller's fixed key (tests)."""
+    if saved is not None:
+        randomness = saved_randomness(saved)
+        if privacy_key is not None and bytes(privacy_key) != randomness.key:
+            raise ValueError("privacy_key differs from the key of the run being resumed")
+        return randomness
+    if privacy_key is not None:
+        return PrivacyRandomness.fixed(privacy_key)
+    return PrivacyRandomness.fresh() if cfg.dp else PrivacyRandomness.from_seed(cfg.seed)
+
+
+def _probe_inputs(tokenizer, max_length: int) -> dict[str, Any]:
+    """Two made-up texts: a forward pass that shows which layers change their buffers (no training data)."""
+    return dict(tokenizer(["a probe sentence", "another, somewhat longer probe sentence"], padding=True, truncation=True,
+                          max_length=max_length, return_tensors="pt"))
+
+
+def _prepare(cfg: TrainConfig, privacy_key: bytes | None = None) -> _Run:
     """Check settings, output directory, data, privacy plan, model and checkpoint; write nothing."""
     import torch
 
@@ -125,6 +151,8 @@ def _prepare(cfg: TrainConfig) -> _Run:
 
     validate_config(cfg)
     _check_output_dir(Path(cfg.out), cfg.resume)
+    saved = load_checkpoint(Path(cfg.out) / CHECKPOINT_DIR) if cfg.resume else None
+    randomness = _privacy_randomness(cfg, saved, privacy_key)
     data = load_training_data(cfg)
     canaries = _add_canaries(cfg, data)
     n = len(data.train)
@@ -142,39 +170,35 @@ def _prepare(cfg: TrainConfig) -> _Run:
         model, tokenizer = _load_model(cfg, data.label_map)
     trainable_parameters = apply_train_layers(model, cfg.layers)
     if cfg.dp:
-        check_dp_compatible(model)
-    saved = None
-    if cfg.resume:
-        saved = load_checkpoint(Path(cfg.out) / CHECKPOINT_DIR)
+        check_dp_compatible(model, _probe_inputs(tokenizer, cfg.max_length))
+    if saved is not None:
         check_same_run(saved, resolved.result_settings(), data.inputs)
     return _Run(cfg=cfg, resolved=resolved, data=data, canaries=canaries, plan=plan, delta=delta, target_epsilon=target_epsilon,
-                noise=noise, model=model, tokenizer=tokenizer, trainable_parameters=trainable_parameters, saved=saved)
+                noise=noise, model=model, tokenizer=tokenizer, trainable_parameters=trainable_parameters, saved=saved,
+                randomness=randomness)
 
 
 def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, LoopState], None]]:
     """Train (or continue training); checkpoints go to the run directory, which this creates."""
-    import torch
-
     cfg, plan = run.cfg, run.plan
-    sampler_seed, noise_seed = (int(s) for s in np.random.SeedSequence(cfg.seed).generate_state(2))
-    sampler_generator = torch.Generator().manual_seed(sampler_seed)
     collate = Collator(run.tokenizer, run.data.train, cfg.max_length)
-    plan_loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, steps=plan.steps_per_epoch,
-                                 collate_fn=collate, sampler_generator=sampler_generator)
+    plan_loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, first_step=0,
+                                 steps=plan.steps_per_epoch, collate_fn=collate, sampler=run.randomness.sampler)
     setup = make_training(run.model, make_optimizer(run.model, cfg.learning_rate), plan_loader, plan=plan, dp=cfg.dp,
                           noise_multiplier=run.noise, max_grad_norm=cfg.max_grad_norm, accountant=cfg.accountant,
-                          grad_sample_mode=GradSampleMode(cfg.grad_sample_mode), noise_seed=noise_seed)
+                          grad_sample_mode=GradSampleMode(cfg.grad_sample_mode),
+                          noise=run.randomness.noise if cfg.dp else None)
     attach_schedule(setup, LRSchedule(cfg.lr_schedule))
     state = LoopState()
     if run.saved is not None:
-        state, training_state = restore(run.saved, model=run.model, sampler_generator=sampler_generator)
+        state, training_state = restore(run.saved, model=run.model)
         setup.load_state_dict(training_state)
         state.resumed_at_steps.append(state.global_step)
         say(f"rai train: resuming at step {state.global_step} of {plan.total_steps}")
 
     def write_checkpoint(directory: Path, loop_state: LoopState) -> None:
         save_checkpoint(directory, model=run.model, training_state=setup.state_dict(), loop=loop_state,
-                        sampler_generator=sampler_generator, settings=run.resolved.result_settings(), inputs=run.data.inputs,
+                        randomness=run.randomness, settings=run.resolved.result_settings(), inputs=run.data.inputs,
                         summary={"total_steps": plan.total_steps, "delta": run.delta,
                                  "epsilon_so_far": setup.epsilon(run.delta) if cfg.dp else None})
 
@@ -182,6 +206,7 @@ def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, Loo
         if not (run.out / "config.yaml").exists():
             run.out.mkdir(parents=True, exist_ok=True)
             atomic_write_text(run.out / "config.yaml", dump_yaml(run.resolved.to_dict()))
+            write_private_notice(run.out / PRIVATE_DIR)
         write_checkpoint(run.out / CHECKPOINT_DIR, loop_state)
 
     privacy = "no DP"
@@ -193,7 +218,7 @@ def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, Loo
                           stop_after_steps=cfg.stop_after_steps, delta=run.delta)
     try:
         with StopRequests() as stop:
-            finished = run_training(setup, state, collate_fn=collate, sampler_generator=sampler_generator, options=options,
+            finished = run_training(setup, state, collate_fn=collate, sampler=run.randomness.sampler, options=options,
                                     checkpoint=checkpoint_in_place, stop=stop)
     except NotImplementedError as exc:  # raised by Opacus at the first forward pass, before anything is written
         if "Parameter tying" in str(exc):
@@ -214,13 +239,12 @@ def _finish(run: _Run, setup: TrainingSetup, state: LoopState, write_checkpoint:
     model = setup.close()
     ledger = privacy_ledger(cfg, setup, delta=run.delta, target_epsilon=run.target_epsilon,
                             trainable_parameters=run.trainable_parameters, canaries=cfg.canaries,
-                            resumed_at_steps=state.resumed_at_steps)
+                            resumed_at_steps=state.resumed_at_steps, randomness=run.randomness)
     proba = predict_proba(model, run.tokenizer, data.eval.texts, max_length=cfg.max_length, desc="evaluating")
     evaluation = evaluation_metrics(data.eval.labels, proba)
     eval_source = cfg.eval if cfg.eval else f"a stratified {cfg.eval_fraction:g} split of {cfg.data} (seed {cfg.seed})"
-    metrics = {"train": {"steps": state.global_step, "epochs": cfg.epochs, "loss_per_step": state.loss_per_step,
-                         "loss_per_epoch": state.loss_per_epoch},
-               "eval": {**evaluation, "source": eval_source}}
+    # Public training facts only: the training losses are outside the DP guarantee (kept in the private checkpoint).
+    metrics = {"train": {"steps": state.global_step, "epochs": cfg.epochs}, "eval": {**evaluation, "source": eval_source}}
     with atomic_output_dir(run.out, replace=True) as tmp:
         with quiet_transformers():
             model.save_pretrained(tmp / "model")
@@ -238,18 +262,26 @@ def _finish(run: _Run, setup: TrainingSetup, state: LoopState, write_checkpoint:
             atomic_write_json(tmp / "split.json", data.split)
         if run.canaries is not None:
             atomic_write_json(tmp / "canaries.json", run.canaries)
-        write_checkpoint(tmp / CHECKPOINT_DIR, state)
+        write_private_notice(tmp / PRIVATE_DIR)
+        if cfg.keep_checkpoint:
+            write_checkpoint(tmp / CHECKPOINT_DIR, state)
     guarantee = f"ε = {ledger['epsilon']:.3g}, δ = {run.delta:.3g}" if cfg.dp else "no DP guarantee"
     say(f"rai train: wrote {run.out} ({guarantee}; eval accuracy {evaluation['accuracy']:.3f})")
+    if cfg.keep_checkpoint:
+        say(f"rai train: kept the checkpoint in {run.out / CHECKPOINT_DIR}: private, never publish it (it holds the noise key)")
 
 
 def _absolute(path: str | None) -> str | None:
     return str(Path(path).resolve()) if path and Path(path).exists() else path
 
 
-def train(cfg: TrainConfig) -> Path:
-    """Train as `cfg` says; return the run directory (unfinished when --stop-after-steps stopped it)."""
-    run = _prepare(cfg)
+def train(cfg: TrainConfig, *, privacy_key: bytes | None = None) -> Path:
+    """Train as `cfg` says; return the run directory (unfinished when --stop-after-steps stopped it).
+
+    `privacy_key` (32 bytes; Python only, for tests) fixes the key of the sampling and noise
+    streams instead of drawing it from OS entropy; the ledger then says `secure_rng: false`.
+    """
+    run = _prepare(cfg, privacy_key)
     finished, setup, state, write_checkpoint = _fit(run)
     if finished:
         _finish(run, setup, state, write_checkpoint)

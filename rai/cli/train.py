@@ -34,7 +34,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     model.add_argument("--learning-rate", type=float, default=d.learning_rate, help="AdamW learning rate (default %(default)s)")
     model.add_argument("--lr-schedule", choices=[s.value for s in LRSchedule], default=d.lr_schedule, help="constant, or linear decay to zero over the run (default %(default)s)")
     model.add_argument("--train-layers", default=d.train_layers, metavar="all|head|last:K", help="train all layers, the head only, or the last K encoder layers and the head (default %(default)s)")
-    model.add_argument("--seed", type=int, default=d.seed, help="seeds the split, initialisation, sampling, noise and dropout (default %(default)s)")
+    model.add_argument("--seed", type=int, default=d.seed, help="seeds the split, the new head's initialisation and dropout; never the DP sampling or noise, "
+                       "which come from a fresh secret key (default %(default)s)")
 
     privacy = p.add_argument_group("differential privacy")
     privacy.add_argument("--epsilon", type=float, help=f"target ε: the noise is calibrated for the planned steps (default {DEFAULT_EPSILON:g} unless --noise-multiplier)")
@@ -51,6 +52,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     run.add_argument("--resume", action="store_true", help="continue the unfinished run in --out from its checkpoint (same settings and data)")
     run.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every, metavar="STEPS", help="also checkpoint every N steps (always at the end of each epoch) (default %(default)s)")
     run.add_argument("--stop-after-steps", type=int, metavar="N", help="stop with a checkpoint after N more steps (jobs with a time limit; continue with --resume)")
+    run.add_argument("--keep-checkpoint", action="store_true", help="keep private/checkpoint/ in the finished run (it holds the secret "
+                     "key of the DP noise: never publish it); by default it is deleted at the end")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from training.config import GradSampleMode
 from training.data import Collator, Examples
 from training.loop import LoopOptions, poisson_loader, run_training
 from training.private import SamplingPlan, make_training
+from training.randomness import PrivacyRandomness
 
 TEXTS = ["the movie was good", "an awful film", "i love the man", "bad", "she was a nice woman of the week",
          "never married , works 40 hours a week"]
@@ -99,13 +100,13 @@ def test_one_noiseless_step_equals_clipping_by_hand(tiny_models, arch, mode):
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
 
     plan = SamplingPlan(dataset_size=len(TEXTS), batch_size=len(TEXTS), epochs=1)  # q = 1: every example, one step
-    generator = torch.Generator().manual_seed(0)
-    loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, steps=1, collate_fn=collate,
-                            sampler_generator=generator)
+    randomness = PrivacyRandomness.fresh()
+    loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, first_step=0, steps=1,
+                            collate_fn=collate, sampler=randomness.sampler)
     sgd = torch.optim.SGD(model.parameters(), lr=1.0 / CLIP)  # the update is Σ clipped / (B·C): order 1
     setup = make_training(model, sgd, loader, plan=plan, dp=True, noise_multiplier=0.0, max_grad_norm=CLIP,
-                          grad_sample_mode=mode)
-    done = run_training(setup, LoopState(), collate_fn=collate, sampler_generator=generator,
+                          grad_sample_mode=mode, noise=randomness.noise)
+    done = run_training(setup, LoopState(), collate_fn=collate, sampler=randomness.sampler,
                         options=LoopOptions(max_physical_batch_size=3, checkpoint_every=10, stop_after_steps=None, delta=1e-5),
                         checkpoint=lambda state: pytest.fail("no checkpoint expected"))
     setup.close()
@@ -124,13 +125,42 @@ def test_an_empty_poisson_batch_is_a_noise_only_step_and_is_accounted(tiny_model
     model, tokenizer = _load(tiny_models["bert"])
     examples = Examples(texts=TEXTS, labels=torch.tensor(LABELS).numpy(), rows=list(range(len(TEXTS))))
     plan = SamplingPlan(dataset_size=len(TEXTS), batch_size=2, epochs=1)
-    loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, steps=plan.steps_per_epoch,
-                            collate_fn=Collator(tokenizer, examples, 16), sampler_generator=torch.Generator())
+    randomness = PrivacyRandomness.fresh()
+    loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, first_step=0,
+                            steps=plan.steps_per_epoch, collate_fn=Collator(tokenizer, examples, 16), sampler=randomness.sampler)
     setup = make_training(model, torch.optim.SGD(model.parameters(), lr=1.0), loader, plan=plan, dp=True,
-                          noise_multiplier=1.0, max_grad_norm=1.0, grad_sample_mode=mode)
+                          noise_multiplier=1.0, max_grad_norm=1.0, grad_sample_mode=mode, noise=randomness.noise)
     before = model.classifier.weight.detach().clone()
     setup.empty_step()
     assert setup.accountant.history == [(1.0, plan.sample_rate, 1)]
     change = (model.classifier.weight.detach() - before) * plan.expected_batch_size
     assert 0.3 < float(change.std()) < 3.0  # pure N(0, σ²C²) noise, divided by the expected batch size
     setup.close()
+
+
+@pytest.mark.parametrize("mode", list(GradSampleMode))
+def test_the_noise_is_drawn_from_the_private_stream_once_per_step(tiny_models, mode):
+    """Same key: the same noise whatever torch's generator holds (--seed governs torch's); another key: other noise."""
+    def noise_of_one_step(key: bytes, torch_seed: int) -> torch.Tensor:
+        torch.manual_seed(0)
+        model, tokenizer = _load(tiny_models["bert"])
+        examples = Examples(texts=TEXTS, labels=torch.tensor(LABELS).numpy(), rows=list(range(len(TEXTS))))
+        plan = SamplingPlan(dataset_size=len(TEXTS), batch_size=2, epochs=1)
+        randomness = PrivacyRandomness.fixed(key)
+        loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, first_step=0,
+                                steps=plan.steps_per_epoch, collate_fn=Collator(tokenizer, examples, 16), sampler=randomness.sampler)
+        setup = make_training(model, torch.optim.SGD(model.parameters(), lr=1.0), loader, plan=plan, dp=True,
+                              noise_multiplier=2.0, max_grad_norm=0.5, grad_sample_mode=mode, noise=randomness.noise)
+        before = torch.cat([p.detach().flatten().clone() for p in model.parameters()])
+        torch.manual_seed(torch_seed)
+        setup.empty_step()
+        assert setup.noise.steps == 1 and setup.accountant.history == [(2.0, plan.sample_rate, 1)]
+        setup.close()
+        return (before - torch.cat([p.detach().flatten() for p in model.parameters()])) * plan.expected_batch_size
+
+    key = bytes(range(32))
+    noise = noise_of_one_step(key, torch_seed=1)
+    assert torch.equal(noise, noise_of_one_step(key, torch_seed=2))
+    assert not torch.equal(noise, noise_of_one_step(bytes(32), torch_seed=1))
+    assert noise.numel() > 20_000 and abs(float(noise.std()) / (2.0 * 0.5) - 1) < 0.03  # N(0, σ²C²), σC = 1
+    assert abs(float(noise.mean())) < 0.03

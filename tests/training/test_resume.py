@@ -2,7 +2,8 @@
 
 The run is interrupted the way a job with a time limit is: `--stop-after-steps` checkpoints and
 exits in the middle of an epoch. The model has dropout, so the dropout stream must be restored
-too, not only the sampling and noise streams and the accountant.
+too, not only the sampling and noise streams and the accountant. Both runs fix the same privacy
+key (`train(..., privacy_key=...)`, Python only): with fresh OS entropy they could not be equal.
 """
 
 from __future__ import annotations
@@ -30,29 +31,39 @@ def dropout_bert(tiny_bert_dir, tmp_path_factory) -> Path:
     return path
 
 
+KEY = bytes(range(32))
+
+
 def _cfg(data: Path, model: Path, out: Path, **kw) -> TrainConfig:
     return TrainConfig(data=str(data), model=str(model), out=str(out), epochs=2, batch_size=16, max_physical_batch_size=8,
-                       max_length=16, noise_multiplier=1.0, grad_sample_mode="hooks", checkpoint_every=100, **kw)
+                       max_length=16, noise_multiplier=1.0, grad_sample_mode="hooks", checkpoint_every=100,
+                       keep_checkpoint=True, **kw)
+
+
+def _private_state(run: Path) -> dict:
+    return torch.load(run / ckpt.CHECKPOINT_DIR / ckpt.STATE_FILE, weights_only=True)
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, data_csv, dropout_bert):
     root = tmp_path_factory.mktemp("resume")
-    whole = train(_cfg(data_csv, dropout_bert, root / "whole"))
+    whole = train(_cfg(data_csv, dropout_bert, root / "whole"), privacy_key=KEY)
     part = root / "part"
-    assert train(_cfg(data_csv, dropout_bert, part, stop_after_steps=3)) == part
-    interrupted = {p.name for p in part.iterdir()}
-    progress = json.loads((part / "checkpoint" / ckpt.SUMMARY_FILE).read_text())
+    assert train(_cfg(data_csv, dropout_bert, part, stop_after_steps=3), privacy_key=KEY) == part
+    interrupted = {str(p.relative_to(part)) for p in part.rglob("*")}
+    progress = json.loads((part / ckpt.CHECKPOINT_DIR / ckpt.SUMMARY_FILE).read_text())
     kept = root / "interrupted-copy"
     shutil.copytree(part, kept)
-    train(_cfg(data_csv, dropout_bert, part, resume=True))
+    train(_cfg(data_csv, dropout_bert, part, resume=True))  # the key comes from the checkpoint
     return whole, part, interrupted, progress, kept
 
 
 @pytest.mark.slow
 def test_resumed_run_equals_uninterrupted_run(runs):
     whole, part, interrupted, progress, _ = runs
-    assert interrupted == {"config.yaml", "checkpoint"}  # an unfinished run: no model, no ledger yet
+    # an unfinished run: no model, no ledger yet; the checkpoint under private/, beside the notice
+    assert interrupted == {"config.yaml", "private", "private/README.txt", "private/checkpoint",
+                           "private/checkpoint/state.pt", "private/checkpoint/progress.json"}
     assert (progress["global_step"], progress["epoch"], progress["step_in_epoch"]) == (3, 0, 3)  # mid-epoch (4 steps/epoch)
     a, b = (json.loads((run / "privacy.json").read_text()) for run in (whole, part))
     assert b["epsilon"] == a["epsilon"] and b["steps"] == a["steps"] == 8
@@ -61,8 +72,14 @@ def test_resumed_run_equals_uninterrupted_run(runs):
     for name, tensor in weights_a.items():
         torch.testing.assert_close(weights_b[name], tensor, rtol=0, atol=1e-6)
     la, lb = (json.loads((run / "metrics.json").read_text()) for run in (whole, part))
-    assert lb["train"]["loss_per_step"] == pytest.approx(la["train"]["loss_per_step"], abs=1e-6)
-    assert lb["eval"]["accuracy"] == la["eval"]["accuracy"]
+    assert lb["eval"]["accuracy"] == la["eval"]["accuracy"] and la["train"] == lb["train"] == {"steps": 8, "epochs": 2}
+    # the private training losses (kept with --keep-checkpoint), the noise and sampling streams continued exactly
+    sa, sb = _private_state(whole), _private_state(part)
+    assert sb["loop"]["loss_per_step"] == pytest.approx(sa["loop"]["loss_per_step"], abs=1e-6)
+    assert len(sa["loop"]["loss_per_step"]) == 8
+    assert sa["privacy_randomness"] == sb["privacy_randomness"] == {"key": KEY.hex(), "from_os_entropy": False}
+    assert sa["training"]["noise_steps"] == sb["training"]["noise_steps"] == 8
+    assert a["secure_rng"] is False and "not secret" in a["noise_rng"]  # a fixed key is never called secure
     assert (part / "predictions.csv").read_text() == (whole / "predictions.csv").read_text()
 
 
@@ -82,7 +99,7 @@ def test_resume_refuses_other_settings_a_finished_run_and_a_fresh_start_over_it(
     assert code == 2 and trainer.ERR_OUT_UNFINISHED in err
     code, _, err = rai(*args(whole, "--resume"))
     assert code == 2 and trainer.ERR_ALREADY_DONE in err
-    assert {p.name for p in interrupted.iterdir()} == {"config.yaml", "checkpoint"}  # untouched by the refusals
+    assert {p.name for p in interrupted.iterdir()} == {"config.yaml", "private"}  # untouched by the refusals
     empty = tmp_path / "empty"
     code, _, err = rai(*args(empty, "--resume"))
     assert code == 2 and "no checkpoint to resume from" in err and not empty.exists()

@@ -39,15 +39,16 @@ def test_signal_stops_after_the_step_with_a_checkpoint_and_resume_finishes(signu
     code, _, err = rai("train", "--data", data_csv, "--model", module_bert, "--out", out, *ARGS)
     assert code == 128 + signum
     assert err == trainer.ERR_STOPPED.format(signal=signal.Signals(signum).name, step=2, total=8,
-                                             checkpoint=out / trainer.CHECKPOINT_DIR) + "\n"
+                                             checkpoint=out / ckpt.CHECKPOINT_DIR) + "\n"
     assert signal.getsignal(signum) is before  # the handler is put back
-    assert {p.name for p in out.iterdir()} == {"config.yaml", "checkpoint"}
-    assert json.loads((out / "checkpoint" / ckpt.SUMMARY_FILE).read_text())["global_step"] == 2
+    assert {p.name for p in out.iterdir()} == {"config.yaml", "private"}
+    assert json.loads((out / ckpt.CHECKPOINT_DIR / ckpt.SUMMARY_FILE).read_text())["global_step"] == 2
 
     code, _, err = rai("train", "--data", data_csv, "--model", module_bert, "--out", out, *ARGS, "--resume")
     assert code == 0, err
     ledger = json.loads((out / "privacy.json").read_text())
     assert ledger["steps"] == 8 and ledger["resumed_at_steps"] == [2]
+    assert not (out / ckpt.CHECKPOINT_DIR).exists() and (out / ckpt.PRIVATE_DIR / ckpt.PRIVATE_README).is_file()
 
 
 def test_a_second_signal_acts_at_once():

@@ -21,7 +21,7 @@ from training.ledger import NO_GUARANTEE
 
 LEDGER_KEYS = {"dp", "epsilon", "delta", "accountant", "noise_multiplier", "max_grad_norm", "sample_rate", "steps", "epochs",
                "dataset_size", "sampling", "unit", "grad_sample_mode", "opacus_version"}
-RUN_FILES = {"model", "privacy.json", "metrics.json", "predictions.csv", "labels.json", "config.yaml", "checkpoint", "split.json"}
+RUN_FILES = {"model", "privacy.json", "metrics.json", "predictions.csv", "labels.json", "config.yaml", "private", "split.json"}
 FAST = ["--epochs", "2", "--batch-size", "16", "--max-physical-batch-size", "8", "--max-length", "16", "--quiet"]
 
 
@@ -68,8 +68,10 @@ def test_dp_run_directory(hooks_run, data_csv, module_bert):
     assert preds["label"].tolist() == data["label"].iloc[split["eval_rows"]].tolist()
     assert preds[["sex", "race"]].equals(data[["sex", "race"]].iloc[split["eval_rows"]].reset_index(drop=True))
 
+    assert [p.name for p in (hooks_run / "private").iterdir()] == ["README.txt"]  # no --keep-checkpoint: deleted
+    assert ledger["secure_rng"] is True and "OS entropy" in ledger["noise_rng"]
     metrics = _json(hooks_run / "metrics.json")
-    assert len(metrics["train"]["loss_per_step"]) == 8 and len(metrics["train"]["loss_per_epoch"]) == 2
+    assert metrics["train"] == {"steps": 8, "epochs": 2}  # public facts only: no training loss
     ev = metrics["eval"]
     assert ev["accuracy"] == pytest.approx(accuracy_score(preds["label"], preds["prediction"]))
     assert ev["macro_f1"] == pytest.approx(f1_score(preds["label"], preds["prediction"], average="macro"))
@@ -78,6 +80,8 @@ def test_dp_run_directory(hooks_run, data_csv, module_bert):
 
     card = (hooks_run / "model" / "README.md").read_text()
     assert f"ε = {ledger['epsilon']:.3g}" in card and f"δ = {ledger['delta']:.3g}" in card and "accuracy" in card
+    assert "### What (ε, δ) covers" in card and "the label set" in card and "the hyper-parameters" in card
+    assert "sha256" not in card  # a hash of the training file would identify the last unknown record
     config = yaml.safe_load((hooks_run / "config.yaml").read_text())
     assert config["epsilon"] == 4.0 and config["delta"] == ledger["delta"] and config["resume"] is False
 
@@ -166,9 +170,10 @@ def test_multiclass_strings_eval_file_jsonl_canaries_and_frozen_layers(tmp_path,
 
 
 def test_config_yaml_reproduces_the_run(tmp_path, module_bert, data_csv, monkeypatch):
+    """Without DP, config.yaml reproduces a run exactly (with DP it must not: see test_privacy_randomness)."""
     monkeypatch.chdir(data_csv.parent)  # relative --data and --model: config.yaml records them absolute
     first = _train(tmp_path, "first", Path(os.path.relpath(module_bert)), Path(data_csv.name), "--epochs", "1", "--seed", "7",
-                   "--noise-multiplier", "1.2")
+                   "--no-dp")
     config = yaml.safe_load((first / "config.yaml").read_text())
     assert config["data"] == str(data_csv.resolve()) and config["model"] == str(module_bert.resolve())
     monkeypatch.chdir(tmp_path)
@@ -179,4 +184,5 @@ def test_config_yaml_reproduces_the_run(tmp_path, module_bert, data_csv, monkeyp
     assert rerun["eval"].pop("source") == metrics["eval"].pop("source").replace(data_csv.name, str(data_csv.resolve()))
     assert metrics == rerun
     assert _json(first / "privacy.json") == _json(again / "privacy.json")
+    assert (first / "model" / "model.safetensors").read_bytes() == (again / "model" / "model.safetensors").read_bytes()
     shutil.rmtree(again)
