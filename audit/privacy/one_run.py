@@ -3,8 +3,9 @@
 Setting: m audit canaries, each included in the training data independently with probability 1/2
 (the secret inclusion bits S). After the one training run an auditor guesses IN for some canaries
 and OUT for others (abstaining on the rest): r guesses, v of them correct. If training is
-(ε, δ)-DP, the guesses are no better than ε-randomized response plus a δ term: their Theorem 5.2
-and Algorithm 2 bound the probability of v or more correct guesses by
+(ε, δ)-DP, the guesses are no better than ε-randomized response plus a δ term: the paper's main
+result, in the form of its algorithm for computing the bound, caps the probability of v or more
+correct guesses at
 
     p(ε, δ) = P[Binomial(r, q) >= v] + 2 m δ · max_{i=1..v} P[v - i <= Binomial(r, q) < v] / i,
     q = e^ε / (1 + e^ε),
@@ -53,7 +54,7 @@ def _check(m: int, r: int, v: int, delta: float) -> None:
 
 
 def p_value(m: int, r: int, v: int, epsilon: float, delta: float) -> float:
-    """P[>= v of r guesses correct] under the hypothesis that training was (epsilon, delta)-DP (Algorithm 2)."""
+    """P[>= v of r guesses correct] under the hypothesis that training was (epsilon, delta)-DP."""
     _check(m, r, v, delta)
     q = 1.0 / (1.0 + math.exp(-epsilon))  # accuracy of epsilon-randomized response
     tail = float(binom.sf(v - 1, r, q))  # P[Binomial(r, q) >= v]

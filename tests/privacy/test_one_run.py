@@ -31,9 +31,9 @@ def test_pure_dp_bound_is_the_largest_rejected_epsilon(m, r, v):
     assert binom.sf(v - 1, r, _q(eps + 2e-6)) >= alpha  # and nothing much larger is
 
 
-# Values of the paper's Algorithm 2 as published in the unofficial implementation
-# zj-jayzhang/one_round_auditing (src/dp_audit.py, functions p_value_DP_audit and get_eps_audit, which
-# reproduce the paper's listing): run there with arguments (m, r, v, delta, p = 1 - confidence).
+# Values of the paper's own listing for the bound (functions p_value_DP_audit and get_eps_audit), as
+# reproduced in the unofficial implementation zj-jayzhang/one_round_auditing, src/dp_audit.py:
+# get_eps_audit(m, r, v, delta, p = 1 - confidence), transcribed and run outside this repository.
 REFERENCE = [
     ((1000, 100, 90, 1e-5, 0.05), 1.626143479719758),
     ((400, 40, 36, 1e-5, 0.05), 1.2947545871138573),
