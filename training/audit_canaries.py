@@ -39,6 +39,8 @@ WORDS_PER_TEXT = 5
 WORD_LETTERS = (3, 7)  # inclusive range of letters per random word
 
 ERR_JSON = "not a valid audit canaries file: {why}"
+ERR_LEDGER = ("does not belong to this run: privacy.json records {ledger} audit canaries (planted/included), "
+              "the file holds {file}")
 ERR_RESUME_MISSING = ("the unfinished run has no {file} (it was started without --audit-canaries, "
                       "or the file was removed): start a new run")
 ERR_RESUME_COUNT = "the unfinished run planted {saved} audit canaries, not --audit-canaries {asked}"
@@ -137,6 +139,16 @@ def read_audit_canaries(run_dir: Path) -> AuditCanarySet | None:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(ERR_JSON.format(why=exc), where=str(path)) from None
     return AuditCanarySet.from_json(doc, where=str(path))
+
+
+def check_against_ledger(cs: AuditCanarySet, ledger: dict[str, Any], *, where: str) -> None:
+    """A file from another run (or edited by hand) would audit the wrong bits: refuse it."""
+    entry = ledger.get("audit_canaries")
+    recorded = (entry.get("planted"), entry.get("included")) if isinstance(entry, dict) else None
+    actual = (len(cs.canaries), len(cs.included))
+    if recorded != actual:
+        shown = "none" if recorded is None else f"{recorded[0]}/{recorded[1]}"
+        raise InputError(ERR_LEDGER.format(ledger=shown, file=f"{actual[0]}/{actual[1]}"), where=where)
 
 
 def write_audit_canaries(run_dir: Path, cs: AuditCanarySet | None) -> None:

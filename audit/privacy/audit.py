@@ -2,9 +2,9 @@
 
 The composition: read the run directory (`inputs`), load the target model and the reference
 once (`training.models`), score (`scoring`, `reference`), evaluate every attack (`mia`), the
-canaries (`exposure`) and the audit canaries of the one-run audit (`one_run_audit`), then write
-the section and metric records. The CLI
-(`rai audit privacy`) is a thin wrapper; notebooks call `audit_privacy` directly.
+canaries (`exposure`) and the one-run audit's canaries (`one_run_audit`), then write the section
+and metric records. The CLI (`rai audit privacy`) is a thin wrapper; notebooks call
+`audit_privacy` directly.
 """
 
 from __future__ import annotations
@@ -316,8 +316,8 @@ def _canary_metrics(result: AuditResult, cs: CanarySet | None, exposures: list[C
 
 
 def write_section(result: AuditResult, run: RunDir, evaluations: dict[str, AttackEvaluation],
-                  exposures: list[CanaryExposure] | None, one_run: OneRunAudit | None, *, options: PrivacyAuditOptions, delta: float,
-                  reference: ReferenceLosses | None, groups: dict[str, Any]) -> None:
+                  exposures: list[CanaryExposure] | None, one_run: OneRunAudit | None, *, options: PrivacyAuditOptions,
+                  delta: float, reference: ReferenceLosses | None, groups: dict[str, Any]) -> None:
     """The privacy section and its metric records (pure: everything is computed already)."""
     _guarantee_metrics(result, run.privacy)
     eps_value = _attack_metrics(result, evaluations, confidence=options.confidence)

@@ -21,7 +21,8 @@ import numpy as np
 
 from rai.errors import InputError
 from rai.io import read_table
-from training.audit_canaries import AuditCanarySet, read_audit_canaries
+from training.audit_canaries import FILE as AUDIT_CANARIES_FILE
+from training.audit_canaries import AuditCanarySet, check_against_ledger, read_audit_canaries
 from training.canaries import CanarySet
 from training.labels import LabelMap
 
@@ -122,8 +123,11 @@ def read_run_dir(path: str | Path) -> RunDir:
     canaries = None
     if (p / "canaries.json").is_file():
         canaries = CanarySet.from_json(_read_json(p / "canaries.json"), where=str(p / "canaries.json"))
+    audit_canaries = read_audit_canaries(p)
+    if audit_canaries is not None:
+        check_against_ledger(audit_canaries, privacy, where=str(p / AUDIT_CANARIES_FILE))
     return RunDir(path=p, privacy=privacy, labels=labels, config=config, split=split, canaries=canaries,
-                  audit_canaries=read_audit_canaries(p))
+                  audit_canaries=audit_canaries)
 
 
 def _config_path(run: RunDir, key: str) -> Path | None:

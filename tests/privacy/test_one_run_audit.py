@@ -16,8 +16,8 @@ import pytest
 from privacy_runs import random_token_data
 
 from audit.privacy.one_run import epsilon_lower_bound, guess_grid
-from audit.privacy.one_run_audit import WARN_EXCEEDS, WHY_NO_CLAIM
-from training.audit_canaries import FILE
+from audit.privacy.one_run_audit import WARN_EXCEEDS, WHY_NO_AUDIT_CANARIES, WHY_NO_CLAIM, WHY_TOO_FEW
+from training.audit_canaries import ERR_JSON, ERR_LEDGER, FILE, make_audit_canaries
 from training.config import TrainConfig
 from training.inference import per_example_loss, predict_proba
 from training.models import load_classifier
@@ -103,3 +103,39 @@ def test_a_dp_model_stays_at_or_below_its_ledger(setup, rai, tmp_path):
     section = doc["sections"]["privacy"]["one_run"]
     assert section["m"] == M and section["ledger_epsilon"] == claimed and len(section["tried"]) == len(guess_grid(M))
     assert _gate_status(rai, tmp_path / "audit.json", tmp_path / "verdict.json") == "pass"
+
+
+def _plant(run: Path, m: int, *, ledger_entry: bool = True):
+    cs = make_audit_canaries(m, 0, [0, 1])
+    (run / FILE).parent.mkdir(exist_ok=True)
+    (run / FILE).write_text(json.dumps(cs.to_json()))
+    if ledger_entry:
+        ledger = json.loads((run / "privacy.json").read_text())
+        (run / "privacy.json").write_text(json.dumps({**ledger, "audit_canaries": cs.ledger_entry()}))
+    return cs
+
+
+def test_undefined_values_say_why_and_foreign_files_are_refused(fake_run, rai, tmp_path):
+    doc = _audit(rai, fake_run, tmp_path / "none.json")  # an untrained model, no audit canaries
+    for metric_id in ("privacy.audit.epsilon_lower_bound", "privacy.audit.epsilon_excess"):
+        assert _metric(doc, metric_id)["value"] is None
+        assert any(w.startswith(metric_id) and WHY_NO_AUDIT_CANARIES in w for w in doc["warnings"])
+    assert doc["sections"]["privacy"]["one_run"] is None
+
+    _plant(fake_run, 1)
+    doc = _audit(rai, fake_run, tmp_path / "one.json")
+    assert any(WHY_TOO_FEW in w for w in doc["warnings"]) and _metric(doc, "privacy.audit.epsilon_lower_bound")["value"] is None
+
+    _plant(fake_run, 60)  # an untrained model guesses at chance: nothing proven, and no claim to compare with
+    doc = _audit(rai, fake_run, tmp_path / "sixty.json")
+    assert _metric(doc, "privacy.audit.epsilon_lower_bound")["value"] < 1.0
+    assert _metric(doc, "privacy.audit.epsilon_lower_bound")["details"]["m"] == 60
+
+    ledger = json.loads((fake_run / "privacy.json").read_text())
+    (fake_run / "privacy.json").write_text(json.dumps({k: v for k, v in ledger.items() if k != "audit_canaries"}))
+    cs = _plant(fake_run, 60, ledger_entry=False)  # a file the ledger knows nothing of: another run's bits
+    for message in (ERR_LEDGER.format(ledger="none", file=f"60/{len(cs.included)}"), ERR_JSON.format(why="Expecting")):
+        out = tmp_path / "refused.json"
+        code, _, err = rai("audit", "privacy", fake_run, "--out", out, *FAST)
+        assert code == 2 and err.count("\n") == 1 and message in err and not out.exists(), err
+        (fake_run / FILE).write_text("{")
