@@ -58,6 +58,11 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("privacy.mia.tpr_at_1pct_fpr", "Attack TPR at 1% FPR (best attack; null below 500 non-members, which cannot resolve 1%)", _U, "lower"),
     MetricSpec("privacy.mia.tpr_at_0_1pct_fpr", "Attack TPR at 0.1% FPR (best attack; null below 5000 non-members)", _U, "lower"),
     MetricSpec("privacy.mia.epsilon_lower_bound", "Empirical epsilon lower bound ln((TPR_lo - delta) / FPR_hi) from Clopper-Pearson bounds (0 = no evidence)", "[0, inf)", "lower"),
+    MetricSpec("privacy.audit.epsilon_lower_bound", "Epsilon lower bound of the one-run audit (Steinke, Nasr & Jagielski 2023) "
+               "from guessing which audit canaries were trained on, at the stated confidence (0 = no evidence; null without "
+               "--audit-canaries)", "[0, inf)", "lower"),
+    MetricSpec("privacy.audit.epsilon_excess", "One-run epsilon lower bound minus the ledger's epsilon: above 0 the DP "
+               "guarantee does not hold for this model (null without a DP claim or audit canaries)", "(-inf, inf)", "lower"),
     MetricSpec("privacy.canary.exposure_mean", "Mean exposure of inserted canaries in bits (Carlini et al. 2019)", "[0, log2(secret space size)]", "lower"),
     MetricSpec("privacy.canary.exposure_max", "Largest exposure of inserted canaries in bits", "[0, log2(secret space size)]", "lower"),
     # --- toxicity (audit/toxicity) ---

@@ -15,8 +15,8 @@ from audit.gate.policy import details_label, format_number
 from audit.gate.verdict import RuleResult, Status
 from audit.metric_ids import lookup
 from audit.result import MetricRecord
-from reports.blocks import (MAX_ROWS, Block, Figure, Note, Table, as_number, as_pair, cell_text, generic_blocks, is_scalar,
-                            walk, without)
+from reports.blocks import (MAX_ROWS, Block, Figure, KeyValues, Note, Table, as_number, as_pair, cell_text, generic_blocks,
+                            is_scalar, walk, without)
 from reports.charts import Bar, Series, Threshold, bar_chart, histogram, histogram_of, line_chart
 
 SECTION_ORDER = ("fairness", "counterfactual", "privacy", "pii", "toxicity")
@@ -253,9 +253,30 @@ def _roc_series(content: Any) -> tuple[list[Series], set[int]]:
     return series, used
 
 
+def _claim_and_measurement(content: dict[str, Any]) -> KeyValues | None:
+    """The ledger's ε beside the one-run audit's lower bound: a bound above the claim refutes it."""
+    guarantee = content.get("guarantee") if isinstance(content.get("guarantee"), dict) else {}
+    one_run = content.get("one_run") if isinstance(content.get("one_run"), dict) else None
+    if not guarantee and one_run is None:
+        return None
+    claimed = as_number(guarantee.get("epsilon")) if guarantee.get("dp") else None
+    items = [("claimed ε (privacy.json)", format_number(claimed) if claimed is not None else "none (trained without DP)"),
+             ("δ", format_number(as_number(guarantee.get("delta"))))]
+    if one_run is None:
+        items.append(("one-run ε lower bound", "not measured (train with --audit-canaries M)"))
+    else:
+        confidence = as_number(one_run.get("confidence"))
+        items.append(("one-run ε lower bound", f"{format_number(as_number(one_run.get('epsilon_lower_bound')))} at "
+                      f"{format_number(confidence * 100 if confidence is not None else None)}% confidence: "
+                      f"{cell_text(one_run.get('correct'))} of {cell_text(one_run.get('guesses'))} guesses right on "
+                      f"{cell_text(one_run.get('m'))} audit canaries"))
+    return KeyValues("Privacy guarantee and its one-run audit", tuple(items))
+
+
 def privacy_blocks(content: dict[str, Any], ctx: SectionContext) -> tuple[list[Block], set[int]]:
     series, used = _roc_series(content)
-    blocks: list[Block] = []
+    claim = _claim_and_measurement(content)
+    blocks: list[Block] = [claim] if claim is not None else []
     if series:
         blocks.append(Figure(line_chart(series, title="Membership inference: ROC curve", x_label="false positive rate",
                                         y_label="true positive rate", diagonal=True),

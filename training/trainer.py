@@ -26,6 +26,7 @@ from rai.config import dump_yaml
 from rai.errors import InputError, Interrupted
 from rai.io import atomic_output_dir, atomic_write_json, atomic_write_text
 from rai.progress import say
+from training.audit_canaries import AUDIT_CANARY_BITS, AuditCanarySet, plant_audit_canaries, write_audit_canaries
 from training.checkpoint import (CHECKPOINT_DIR, PRIVATE_DIR, LoopState, check_same_run, load_checkpoint, restore,
                                  save_checkpoint, saved_randomness, write_private_notice)
 from training.config import GradSampleMode, LRSchedule, TrainConfig, validate_config
@@ -108,6 +109,7 @@ class _Run:
     resolved: TrainConfig  # default ε and δ filled in: saved as config.yaml, compared on --resume
     data: TrainingData
     canaries: dict[str, Any] | None
+    audit_canaries: AuditCanarySet | None  # with their secret inclusion bits: written under private/ only
     plan: SamplingPlan
     delta: float | None
     target_epsilon: float | None
@@ -155,6 +157,7 @@ def _prepare(cfg: TrainConfig, privacy_key: bytes | None = None) -> _Run:
     randomness = _privacy_randomness(cfg, saved, privacy_key)
     data = load_training_data(cfg)
     canaries = _add_canaries(cfg, data)
+    audit_canaries = plant_audit_canaries(cfg, data, randomness.numpy_generator(AUDIT_CANARY_BITS))
     n = len(data.train)
     delta = resolve_delta(cfg, n)
     plan = SamplingPlan(dataset_size=n, batch_size=cfg.batch_size, epochs=cfg.epochs)
@@ -173,9 +176,9 @@ def _prepare(cfg: TrainConfig, privacy_key: bytes | None = None) -> _Run:
         check_dp_compatible(model, _probe_inputs(tokenizer, cfg.max_length))
     if saved is not None:
         check_same_run(saved, resolved.result_settings(), data.inputs)
-    return _Run(cfg=cfg, resolved=resolved, data=data, canaries=canaries, plan=plan, delta=delta, target_epsilon=target_epsilon,
-                noise=noise, model=model, tokenizer=tokenizer, trainable_parameters=trainable_parameters, saved=saved,
-                randomness=randomness)
+    return _Run(cfg=cfg, resolved=resolved, data=data, canaries=canaries, audit_canaries=audit_canaries, plan=plan,
+                delta=delta, target_epsilon=target_epsilon, noise=noise, model=model, tokenizer=tokenizer,
+                trainable_parameters=trainable_parameters, saved=saved, randomness=randomness)
 
 
 def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, LoopState], None]]:
@@ -207,6 +210,7 @@ def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, Loo
             run.out.mkdir(parents=True, exist_ok=True)
             atomic_write_text(run.out / "config.yaml", dump_yaml(run.resolved.to_dict()))
             write_private_notice(run.out / PRIVATE_DIR)
+            write_audit_canaries(run.out, run.audit_canaries)  # --resume needs the same inclusion bits
         write_checkpoint(run.out / CHECKPOINT_DIR, loop_state)
 
     privacy = "no DP"
@@ -240,6 +244,8 @@ def _finish(run: _Run, setup: TrainingSetup, state: LoopState, write_checkpoint:
     ledger = privacy_ledger(cfg, setup, delta=run.delta, target_epsilon=run.target_epsilon,
                             trainable_parameters=run.trainable_parameters, canaries=cfg.canaries,
                             resumed_at_steps=state.resumed_at_steps, randomness=run.randomness)
+    if run.audit_canaries is not None:
+        ledger["audit_canaries"] = run.audit_canaries.ledger_entry()
     proba = predict_proba(model, run.tokenizer, data.eval.texts, max_length=cfg.max_length, desc="evaluating")
     evaluation = evaluation_metrics(data.eval.labels, proba)
     eval_source = cfg.eval if cfg.eval else f"a stratified {cfg.eval_fraction:g} split of {cfg.data} (seed {cfg.seed})"
@@ -263,6 +269,7 @@ def _finish(run: _Run, setup: TrainingSetup, state: LoopState, write_checkpoint:
         if run.canaries is not None:
             atomic_write_json(tmp / "canaries.json", run.canaries)
         write_private_notice(tmp / PRIVATE_DIR)
+        write_audit_canaries(tmp, run.audit_canaries)
         if cfg.keep_checkpoint:
             write_checkpoint(tmp / CHECKPOINT_DIR, state)
     guarantee = f"ε = {ledger['epsilon']:.3g}, δ = {run.delta:.3g}" if cfg.dp else "no DP guarantee"

@@ -1,9 +1,10 @@
 """`audit_privacy`: what a trained classifier memorised, as one `AuditResult` (section "privacy").
 
 The composition: read the run directory (`inputs`), load the target model and the reference
-once (`training.models`), score (`scoring`, `reference`), evaluate every attack (`mia`) and the
-canaries (`exposure`), then write the section and metric records. The CLI
-(`rai audit privacy`) is a thin wrapper; notebooks call `audit_privacy` directly.
+once (`training.models`), score (`scoring`, `reference`), evaluate every attack (`mia`), the
+canaries (`exposure`) and the one-run audit's canaries (`one_run_audit`), then write the section
+and metric records. The CLI (`rai audit privacy`) is a thin wrapper; notebooks call
+`audit_privacy` directly.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from audit.privacy.attacks import ATTACKS
 from audit.privacy.exposure import ESTIMATORS, ExposureEstimate
 from audit.privacy.inputs import Examples, RunDir, read_labels, read_run_dir, resolve_examples
 from audit.privacy.mia import FPR_TARGETS, MIN_FALSE_POSITIVES, AttackEvaluation, evaluate_attack
+from audit.privacy.one_run import OneRunAudit
+from audit.privacy.one_run_audit import one_run_metrics, score_audit_canaries
 from audit.privacy.reference import ReferenceLosses, probe_losses
 from audit.result import AuditResult
 from rai.errors import InputError
@@ -193,10 +196,16 @@ def audit_privacy(run_dir: str | Path, *, members: str | Path | None = None, non
         exposures = canary_exposures(run.canaries, lambda t, y: target.loss(target.proba(t, desc="scoring canaries"), y),
                                      run.labels, candidates=options.canary_candidates, seed=options.seed)
 
+    one_run = None
+    if run.audit_canaries is not None:
+        one_run = score_audit_canaries(run.audit_canaries,
+                                       lambda t, y: target.loss(target.proba(t, desc="scoring audit canaries"), y),
+                                       run.labels, delta=delta, confidence=options.confidence)
+
     result.subject["model"] = str(run.model_dir)
     for ex in (mem, non):
         result.add_input(ex.path, len(ex))
-    write_section(result, run, evaluations, exposures, options=options, delta=delta, reference=ref,
+    write_section(result, run, evaluations, exposures, one_run, options=options, delta=delta, reference=ref,
                   groups={"members": _group_summary(mem, loss_m, proba_m), "non_members": _group_summary(non, loss_n, proba_n)})
     return result
 
@@ -307,8 +316,8 @@ def _canary_metrics(result: AuditResult, cs: CanarySet | None, exposures: list[C
 
 
 def write_section(result: AuditResult, run: RunDir, evaluations: dict[str, AttackEvaluation],
-                  exposures: list[CanaryExposure] | None, *, options: PrivacyAuditOptions, delta: float,
-                  reference: ReferenceLosses | None, groups: dict[str, Any]) -> None:
+                  exposures: list[CanaryExposure] | None, one_run: OneRunAudit | None, *, options: PrivacyAuditOptions,
+                  delta: float, reference: ReferenceLosses | None, groups: dict[str, Any]) -> None:
     """The privacy section and its metric records (pure: everything is computed already)."""
     _guarantee_metrics(result, run.privacy)
     eps_value = _attack_metrics(result, evaluations, confidence=options.confidence)
@@ -317,6 +326,7 @@ def write_section(result: AuditResult, run: RunDir, evaluations: dict[str, Attac
         result.warnings.append(WARN_THEORY.format(measured=eps_value, claimed=claimed))
     canaries = _canary_metrics(result, run.canaries, exposures, estimator=options.exposure_estimator,
                                candidates=options.canary_candidates)
+    one_run_part = one_run_metrics(result, run.privacy, one_run, has_canaries=run.audit_canaries is not None)
     result.add_section(SECTION, {
         "run_dir": str(run.path),
         "guarantee": {k: run.privacy.get(k) for k in GUARANTEE_KEYS if k in run.privacy},
@@ -326,4 +336,5 @@ def write_section(result: AuditResult, run: RunDir, evaluations: dict[str, Attac
         "reference": None if reference is None else {"kind": reference.kind, **reference.details},
         "attacks": {name: attack_section(ev) for name, ev in evaluations.items()},
         "canaries": canaries,
+        "one_run": one_run_part,
     })

@@ -21,6 +21,8 @@ import numpy as np
 
 from rai.errors import InputError
 from rai.io import read_table
+from training.audit_canaries import FILE as AUDIT_CANARIES_FILE
+from training.audit_canaries import AuditCanarySet, check_against_ledger, read_audit_canaries
 from training.canaries import CanarySet
 from training.labels import LabelMap
 
@@ -66,6 +68,7 @@ class RunDir:
     config: dict[str, Any] = field(default_factory=dict)
     split: dict[str, Any] | None = None
     canaries: CanarySet | None = None
+    audit_canaries: AuditCanarySet | None = None  # private/audit_canaries.json, with the secret inclusion bits
 
     @property
     def model_dir(self) -> Path:
@@ -94,7 +97,7 @@ def read_labels(directory: str | Path) -> LabelMap | None:
 
 
 def read_run_dir(path: str | Path) -> RunDir:
-    """The run directory's ledger, labels, config, split and canaries, checked."""
+    """The run directory's ledger, labels, config, split, canaries and audit canaries, checked."""
     import yaml
 
     p = Path(path)
@@ -120,7 +123,11 @@ def read_run_dir(path: str | Path) -> RunDir:
     canaries = None
     if (p / "canaries.json").is_file():
         canaries = CanarySet.from_json(_read_json(p / "canaries.json"), where=str(p / "canaries.json"))
-    return RunDir(path=p, privacy=privacy, labels=labels, config=config, split=split, canaries=canaries)
+    audit_canaries = read_audit_canaries(p)
+    if audit_canaries is not None:
+        check_against_ledger(audit_canaries, privacy, where=str(p / AUDIT_CANARIES_FILE))
+    return RunDir(path=p, privacy=privacy, labels=labels, config=config, split=split, canaries=canaries,
+                  audit_canaries=audit_canaries)
 
 
 def _config_path(run: RunDir, key: str) -> Path | None:

@@ -10,7 +10,7 @@ from rai.errors import EXIT_OK
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     # Defaults come from TrainConfig (one source of truth); `training.config` imports no torch.
-    from training.config import DEFAULT_EPSILON, Accountant, GradSampleMode, LRSchedule, TrainConfig
+    from training.config import DEFAULT_EPSILON, MAX_AUDIT_CANARIES, Accountant, GradSampleMode, LRSchedule, TrainConfig
 
     d = TrainConfig(data="", out="")
     data = p.add_argument_group("data")
@@ -23,6 +23,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     data.add_argument("--group-columns", type=csv_list, default=[], metavar="COL,COL", help="columns carried to predictions.csv (for the fairness audit)")
     data.add_argument("--positive-label", help="binary labels: the positive class (default: the last in sorted order, e.g. 1, True, '>50K')")
     data.add_argument("--max-length", type=int, default=d.max_length, help="tokens per text, longer texts are truncated (default %(default)s)")
+    data.add_argument("--audit-canaries", type=int, default=d.audit_canaries, metavar="M",
+                      help=f"plant M random-label canaries, each trained on with probability 1/2 (secret coin flips kept in "
+                           f"private/audit_canaries.json), for the one-run privacy audit (default 0, at most {MAX_AUDIT_CANARIES})")
     data.add_argument("--canaries", type=int, default=d.canaries, metavar="N", help="add N secret-bearing canary examples to the training data, for the privacy audit (default 0)")
 
     model = p.add_argument_group("model and optimisation")

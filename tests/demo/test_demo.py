@@ -19,6 +19,9 @@ def test_quick_demo_runs_every_step_and_explains_the_verdict(tmp_path, rai):
     assert planted["value"] == 5  # the five planted synthetic records, no more
     eps = next(m for m in audit["metrics"] if m["id"] == "privacy.dp.epsilon")
     assert 0 < eps["value"] <= 8.0 + 1e-9
+    one_run = next(m for m in audit["metrics"] if m["id"] == "privacy.audit.epsilon_lower_bound")
+    assert one_run["details"]["m"] == 64 and 0 <= one_run["value"] <= eps["value"]  # the audit canaries of the DP run
+    assert "one-run ε lower bound" in (out / "report.html").read_text(encoding="utf-8")
     baseline = json.loads((out / "audit-baseline.json").read_text())
     assert next(m for m in baseline["metrics"] if m["id"] == "privacy.dp.epsilon")["value"] is None
     verdict = json.loads((out / "verdict.json").read_text())
@@ -26,6 +29,7 @@ def test_quick_demo_runs_every_step_and_explains_the_verdict(tmp_path, rai):
         assert (out / name).stat().st_size > 0
     assert ("Verdict: PASS" if verdict["passed"] else "Verdict: FAIL") in stdout
     assert str(out / "report.html") in stdout and "exits 0 because it ran" in stdout
+    assert "One-run audit (64 audit canaries" in stdout
     # Raw values of the planted PII never reach the outputs.
     for name in ("audit.json", "report.html", "summary.md", "junit.xml"):
         body = (out / name).read_text(encoding="utf-8")

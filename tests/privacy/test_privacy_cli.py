@@ -22,7 +22,7 @@ from training.labels import ERR_UNSEEN_LABELS
 from training.models import load_classifier
 
 FAST = ("--bootstrap", "100", "--quiet")
-CONTRACT = {"privacy.mia.auc", "privacy.mia.tpr_at_1pct_fpr", "privacy.mia.epsilon_lower_bound", "privacy.mia.advantage",
+CONTRACT = {"privacy.audit.epsilon_lower_bound", "privacy.audit.epsilon_excess", "privacy.mia.auc", "privacy.mia.tpr_at_1pct_fpr", "privacy.mia.epsilon_lower_bound", "privacy.mia.advantage",
             "privacy.mia.tpr_at_0_1pct_fpr", "privacy.canary.exposure_mean", "privacy.canary.exposure_max",
             "privacy.dp.epsilon", "privacy.dp.delta"}
 

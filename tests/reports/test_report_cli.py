@@ -18,7 +18,7 @@ def test_report_writes_all_three_from_a_saved_audit(rai, tmp_path, sample_audit)
     html = out["html"].read_text()
     assert html.startswith("<!DOCTYPE html>") and 'class="banner fail"' in html and str(audit_path) in html
     assert out["md"].read_text().startswith("## rai gate: ❌ FAIL (policy default)")
-    assert ET.fromstring(out["xml"].read_text()).get("tests") == "8"
+    assert ET.fromstring(out["xml"].read_text()).get("tests") == "9"
     # re-rendering the same saved audit gives the same files
     again = tmp_path / "again.html"
     assert rai("report", audit_path, "--policy", "default", "--html", again)[0] == 0

@@ -175,3 +175,21 @@ def test_counterfactual_pairs_are_charted():
     html = render_html(audit)
     assert "<h2>Counterfactual fairness</h2>" in html and "text: flip_rate" in html and "text: mean_abs_delta" in html
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "null (no text contains these terms)" in html
+
+
+def test_privacy_section_shows_the_one_run_bound_beside_the_claimed_epsilon():
+    def privacy_kv(section):
+        audit = AuditResult()
+        audit.add_section("privacy", section)
+        view = next(s for s in build_view(audit, None).sections if s.name == "privacy")
+        return view.blocks[0], render_html(audit, None)
+
+    one_run = {"epsilon_lower_bound": 0.4213, "confidence": 0.95, "correct": 48, "guesses": 60, "m": 256}
+    block, html = privacy_kv({"guarantee": {"dp": True, "epsilon": 7.5, "delta": 1e-5}, "one_run": one_run})
+    assert block.title == "Privacy guarantee and its one-run audit"
+    assert dict(block.items) == {"claimed ε (privacy.json)": "7.5", "δ": "1e-05",
+                                 "one-run ε lower bound": "0.4213 at 95% confidence: 48 of 60 guesses right on 256 audit canaries"}
+    assert "0.4213 at 95% confidence" in html
+    block, _ = privacy_kv({"guarantee": {"dp": False, "epsilon": None}, "one_run": None})
+    assert dict(block.items)["claimed ε (privacy.json)"] == "none (trained without DP)"
+    assert dict(block.items)["one-run ε lower bound"] == "not measured (train with --audit-canaries M)"
