@@ -74,12 +74,14 @@ def test_the_checkpoint_is_private_and_kept_only_with_keep_checkpoint(runs):
 def _needles(run: Path) -> dict[str, list[bytes]]:
     """What must not be released, as the bytes it would appear as (hex, decimal, raw, JSON numbers)."""
     state = torch.load(run / ckpt.CHECKPOINT_DIR / ckpt.STATE_FILE, weights_only=True)
-    key = bytes.fromhex(state["privacy_randomness"]["key"])
+    randomness = ckpt.saved_randomness(state)
+    key, streams = randomness.key, (randomness.sampler.key, randomness.noise.key)
     old_seeds = [int(s) for s in np.random.SeedSequence(3).generate_state(2)]  # what --seed 3 used to seed them with
     losses = [x for x in state["loop"]["loss_per_step"] + state["loop"]["loss_per_epoch"] if x is not None]
     assert len(losses) == 4 + 1 and state["privacy_randomness"]["from_os_entropy"] is True
     return {
         "key": [key, key.hex().encode(), key.hex().upper().encode()],
+        "stream keys": [k for sk in streams for k in (sk, sk.hex().encode())],
         "stream seeds of --seed": [str(s).encode() for s in old_seeds],
         "torch generator state": [state["torch_rng"].numpy().tobytes()[:64]],
         "training losses": [json.dumps(x).encode() for x in losses] + [f"{x:.6f}".encode() for x in losses]
