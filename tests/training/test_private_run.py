@@ -32,7 +32,8 @@ def runs(tmp_path_factory, module_bert, data_csv) -> dict[str, Path]:
     from rai.cli.main import main
 
     root = tmp_path_factory.mktemp("private-runs")
-    flags = {"dp-a": ["--noise-multiplier", "1.0", "--keep-checkpoint"], "dp-b": ["--noise-multiplier", "1.0"],
+    (root / "keep.yaml").write_text("noise-multiplier: 1.0\nkeep-checkpoint: true\n")  # --keep-checkpoint from --config
+    flags = {"dp-a": ["--config", str(root / "keep.yaml")], "dp-b": ["--noise-multiplier", "1.0"],
              "nodp-a": ["--no-dp"], "nodp-b": ["--no-dp"]}
     for name, extra in flags.items():
         assert main(["train", "--data", str(data_csv), "--model", str(module_bert), "--out", str(root / name), *FAST, *extra]) == 0
@@ -100,6 +101,14 @@ def test_nothing_released_holds_the_key_a_generator_state_or_a_training_loss(run
             content = path.read_bytes()
             for needle in needles:
                 assert needle not in content, f"{what} found in {path.relative_to(run)}"
+
+
+def test_keep_checkpoint_must_be_a_boolean(rai, tmp_path, module_bert, data_csv):
+    from training import config
+
+    (tmp_path / "c.yaml").write_text("keep-checkpoint: 'yes'\n")
+    code, _, err = rai("train", "--data", data_csv, "--model", module_bert, "--out", tmp_path / "o", "--config", tmp_path / "c.yaml")
+    assert code == 2 and f"--keep-checkpoint: {config.ERR_BOOL}" in err and not (tmp_path / "o").exists()
 
 
 def test_a_released_run_directory_resumes_nothing(runs, rai, tmp_path, module_bert, data_csv):
