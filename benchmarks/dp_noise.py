@@ -37,10 +37,9 @@ def main() -> None:
     randomness = PrivacyRandomness.fresh()
     steps = iter(range(10**9))
 
-    def ours() -> None:
-        draws = randomness.noise.gaussian(next(steps))
-        for p in params:
-            draws.sample(p.shape, 1.0)
+    def ours() -> None:  # as training.private.PrivateNoise draws it
+        for _ in randomness.noise.gaussian(next(steps)).samples([p.shape for p in params], 1.0):
+            pass
 
     ways = {
         "Opacus default (1 draw, torch MT19937)": lambda: [_generate_noise(1.0, p, generator=generator) for p in params],

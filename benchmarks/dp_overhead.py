@@ -66,7 +66,7 @@ def worker(mode: str, steps: int, batch_size: int, seq_len: int, threads: int | 
     dp = mode != "non-dp"
     setup = make_training(model, make_optimizer(model, 5e-5), loader, plan=plan, dp=dp, noise_multiplier=1.0 if dp else None,
                           max_grad_norm=1.0 if dp else None, grad_sample_mode=GradSampleMode(mode) if dp else GradSampleMode.HOOKS,
-                          noise=randomness.noise if dp else None)
+                          noise_stream=randomness.noise if dp else None)
     gen = torch.Generator().manual_seed(1)
     input_ids = torch.randint(1000, tokenizer.vocab_size, (batch_size, seq_len), generator=gen)
     batch = {"input_ids": input_ids, "attention_mask": torch.ones_like(input_ids)}

@@ -134,13 +134,13 @@ class PrivateNoise:
         from opacus.optimizers.optimizer import _check_processed_flag, _mark_as_processed
 
         std = optimizer.noise_multiplier * optimizer.max_grad_norm
-        draws = self.stream.gaussian(self.steps)
+        params = optimizer.params
+        shapes = [p.summed_grad.shape for p in params]
+        noises = self.stream.gaussian(self.steps).samples(shapes, std) if std else (torch.zeros(s) for s in shapes)
         self.steps += 1
-        for p in optimizer.params:
+        for p, noise in zip(params, noises, strict=True):
             _check_processed_flag(p.summed_grad)  # as Opacus: a gradient is never noised twice
-            summed = p.summed_grad
-            noise = draws.sample(summed.shape, std).to(summed.dtype) if std else torch.zeros_like(summed)
-            p.grad = (summed + noise).view_as(p)
+            p.grad = (p.summed_grad + noise.to(p.summed_grad.dtype)).view_as(p)
             _mark_as_processed(p.summed_grad)
 
 
@@ -245,19 +245,19 @@ def attach_schedule(setup: TrainingSetup, schedule: LRSchedule) -> TrainingSetup
 
 def make_training(model: nn.Module, optimizer: torch.optim.Optimizer, loader: DataLoader, *, plan: SamplingPlan, dp: bool,
                   noise_multiplier: float | None = None, max_grad_norm: float | None = None, accountant: str = "rdp",
-                  grad_sample_mode: GradSampleMode = GradSampleMode.HOOKS, noise: PrivateStream | None = None) -> TrainingSetup:
+                  grad_sample_mode: GradSampleMode = GradSampleMode.HOOKS, noise_stream: PrivateStream | None = None) -> TrainingSetup:
     """Wrap `model` and `optimizer` for DP-SGD (Opacus `make_private`) or leave them as they are.
 
     `loader` must already sample as `plan` says (Poisson, q = 1/len(loader)): it is handed to
     Opacus only so that its accountant and optimizer use the same q and expected batch size.
-    With DP, `noise` is the private stream the Gaussian noise is drawn from (required).
+    With DP, `noise_stream` is the private stream the Gaussian noise is drawn from (required).
     """
     model.train()
     if not dp:
         return TrainingSetup(model=model, optimizer=optimizer, plan=plan, dp=False)
     if len(loader) != plan.steps_per_epoch or len(loader.dataset) != plan.dataset_size:
         raise ValueError("the data loader does not follow the sampling plan")
-    if noise is None:
+    if noise_stream is None:
         raise ValueError("DP training needs a private noise stream")
     from opacus import PrivacyEngine
 
@@ -277,7 +277,7 @@ def make_training(model: nn.Module, optimizer: torch.optim.Optimizer, loader: Da
                                   noise_multiplier=noise_multiplier, max_grad_norm=max_grad_norm, poisson_sampling=False,
                                   grad_sample_mode=opacus_mode.value, wrap_model=False)
     hooks, dp_optimizer = wrapped[0], wrapped[1]
-    private_noise = PrivateNoise(noise)
+    private_noise = PrivateNoise(noise_stream)
     private_noise.install(dp_optimizer)
     criterion = wrapped[2] if grad_sample_mode is GradSampleMode.GHOST else None
     if bookkeeping is not None:

@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import math
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -38,6 +39,7 @@ _GAUSSIAN = "Gaussian as Opacus secure_mode: the sum of four Box-Muller draws, h
 NOISE_RNG = f"ChaCha20 keyed by 256 bits of OS entropy drawn at the run's start (Poisson sampling and noise); {_GAUSSIAN}"
 NOISE_RNG_FIXED = f"ChaCha20 keyed by a key the caller chose, not secret (Poisson sampling and noise); {_GAUSSIAN}"
 _CHUNK = 1 << 18  # noise elements per keystream chunk: about 12 MB of work space; fewer, larger torch ops
+_ZEROS = bytes(16 * _CHUNK)  # what ChaCha20 encrypts to give its keystream
 _TWO_PI = 2.0 * math.pi
 
 
@@ -77,7 +79,6 @@ class GaussianDraws:
 
     def __init__(self, encryptor: Any):
         self._encryptor = encryptor
-        self._zeros = bytes(16 * _CHUNK)
         self._buffer = bytearray(16 * _CHUNK)
 
     def sample(self, shape: torch.Size | tuple[int, ...], std: float) -> torch.Tensor:
@@ -86,7 +87,7 @@ class GaussianDraws:
         words = torch.frombuffer(self._buffer, dtype=torch.int32)
         for start in range(0, flat.numel(), _CHUNK):
             k = min(_CHUNK, flat.numel() - start)
-            self._encryptor.update_into(memoryview(self._zeros)[:16 * k], self._buffer)
+            self._encryptor.update_into(memoryview(_ZEROS)[:16 * k], self._buffer)
             # four 24-bit uniforms per element (torch's float convention): u in [0, 1 - 2**-24]
             u = ((words[:4 * k].view(4, k) >> 8) & 0xFFFFFF).to(torch.float32).mul_(2.0**-24)
             radius = torch.log1p(-u[0::2]).mul_(-2.0).sqrt_()  # 1 - u in (0, 1]: no log(0)
@@ -96,6 +97,18 @@ class GaussianDraws:
             total = flat[start:start + k]
             torch.add(cos[0], sin[0], out=total).add_(cos[1]).add_(sin[1])
         return out.mul_(std / 2.0)
+
+    def samples(self, shapes: list[torch.Size], std: float) -> Iterator[torch.Tensor]:
+        """One noise tensor per shape, in order; consecutive small shapes share one draw (a model's many
+        biases and norms would otherwise cost a dozen torch calls each), so memory stays within a chunk."""
+        group: list[torch.Size] = []
+        for shape in [*shapes, None]:
+            if group and (shape is None or sum(math.prod(g) for g in group) + math.prod(shape) > _CHUNK):
+                flat = self.sample((sum(math.prod(g) for g in group),), std)
+                yield from (part.view(g) for part, g in zip(flat.split([math.prod(g) for g in group]), group, strict=True))
+                group = []
+            if shape is not None:
+                group.append(shape)
 
 
 @dataclass(frozen=True)

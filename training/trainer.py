@@ -190,7 +190,7 @@ def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, Loo
     setup = make_training(run.model, make_optimizer(run.model, cfg.learning_rate), plan_loader, plan=plan, dp=cfg.dp,
                           noise_multiplier=run.noise, max_grad_norm=cfg.max_grad_norm, accountant=cfg.accountant,
                           grad_sample_mode=GradSampleMode(cfg.grad_sample_mode),
-                          noise=run.randomness.noise if cfg.dp else None)
+                          noise_stream=run.randomness.noise if cfg.dp else None)
     attach_schedule(setup, LRSchedule(cfg.lr_schedule))
     state = LoopState()
     if run.saved is not None:

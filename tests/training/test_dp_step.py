@@ -105,7 +105,7 @@ def test_one_noiseless_step_equals_clipping_by_hand(tiny_models, arch, mode):
                             collate_fn=collate, sampler=randomness.sampler)
     sgd = torch.optim.SGD(model.parameters(), lr=1.0 / CLIP)  # the update is Σ clipped / (B·C): order 1
     setup = make_training(model, sgd, loader, plan=plan, dp=True, noise_multiplier=0.0, max_grad_norm=CLIP,
-                          grad_sample_mode=mode, noise=randomness.noise)
+                          grad_sample_mode=mode, noise_stream=randomness.noise)
     done = run_training(setup, LoopState(), collate_fn=collate, sampler=randomness.sampler,
                         options=LoopOptions(max_physical_batch_size=3, checkpoint_every=10, stop_after_steps=None, delta=1e-5),
                         checkpoint=lambda state: pytest.fail("no checkpoint expected"))
@@ -129,7 +129,7 @@ def test_an_empty_poisson_batch_is_a_noise_only_step_and_is_accounted(tiny_model
     loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, first_step=0,
                             steps=plan.steps_per_epoch, collate_fn=Collator(tokenizer, examples, 16), sampler=randomness.sampler)
     setup = make_training(model, torch.optim.SGD(model.parameters(), lr=1.0), loader, plan=plan, dp=True,
-                          noise_multiplier=1.0, max_grad_norm=1.0, grad_sample_mode=mode, noise=randomness.noise)
+                          noise_multiplier=1.0, max_grad_norm=1.0, grad_sample_mode=mode, noise_stream=randomness.noise)
     before = model.classifier.weight.detach().clone()
     setup.empty_step()
     assert setup.accountant.history == [(1.0, plan.sample_rate, 1)]
@@ -150,7 +150,7 @@ def test_the_noise_is_drawn_from_the_private_stream_once_per_step(tiny_models, m
         loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, first_step=0,
                                 steps=plan.steps_per_epoch, collate_fn=Collator(tokenizer, examples, 16), sampler=randomness.sampler)
         setup = make_training(model, torch.optim.SGD(model.parameters(), lr=1.0), loader, plan=plan, dp=True,
-                              noise_multiplier=2.0, max_grad_norm=0.5, grad_sample_mode=mode, noise=randomness.noise)
+                              noise_multiplier=2.0, max_grad_norm=0.5, grad_sample_mode=mode, noise_stream=randomness.noise)
         before = torch.cat([p.detach().flatten().clone() for p in model.parameters()])
         torch.manual_seed(torch_seed)
         setup.empty_step()

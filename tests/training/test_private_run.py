@@ -32,7 +32,8 @@ def runs(tmp_path_factory, module_bert, data_csv) -> dict[str, Path]:
     from rai.cli.main import main
 
     root = tmp_path_factory.mktemp("private-runs")
-    flags = {"dp-a": ["--noise-multiplier", "1.0", "--keep-checkpoint"], "dp-b": ["--noise-multiplier", "1.0"],
+    (root / "keep.yaml").write_text("noise-multiplier: 1.0\nkeep-checkpoint: true\n")  # --keep-checkpoint from --config
+    flags = {"dp-a": ["--config", str(root / "keep.yaml")], "dp-b": ["--noise-multiplier", "1.0"],
              "nodp-a": ["--no-dp"], "nodp-b": ["--no-dp"]}
     for name, extra in flags.items():
         assert main(["train", "--data", str(data_csv), "--model", str(module_bert), "--out", str(root / name), *FAST, *extra]) == 0
@@ -74,12 +75,14 @@ def test_the_checkpoint_is_private_and_kept_only_with_keep_checkpoint(runs):
 def _needles(run: Path) -> dict[str, list[bytes]]:
     """What must not be released, as the bytes it would appear as (hex, decimal, raw, JSON numbers)."""
     state = torch.load(run / ckpt.CHECKPOINT_DIR / ckpt.STATE_FILE, weights_only=True)
-    key = bytes.fromhex(state["privacy_randomness"]["key"])
+    randomness = ckpt.saved_randomness(state)
+    key, streams = randomness.key, (randomness.sampler.key, randomness.noise.key)
     old_seeds = [int(s) for s in np.random.SeedSequence(3).generate_state(2)]  # what --seed 3 used to seed them with
     losses = [x for x in state["loop"]["loss_per_step"] + state["loop"]["loss_per_epoch"] if x is not None]
     assert len(losses) == 4 + 1 and state["privacy_randomness"]["from_os_entropy"] is True
     return {
         "key": [key, key.hex().encode(), key.hex().upper().encode()],
+        "stream keys": [k for sk in streams for k in (sk, sk.hex().encode())],
         "stream seeds of --seed": [str(s).encode() for s in old_seeds],
         "torch generator state": [state["torch_rng"].numpy().tobytes()[:64]],
         "training losses": [json.dumps(x).encode() for x in losses] + [f"{x:.6f}".encode() for x in losses]
@@ -98,6 +101,14 @@ def test_nothing_released_holds_the_key_a_generator_state_or_a_training_loss(run
             content = path.read_bytes()
             for needle in needles:
                 assert needle not in content, f"{what} found in {path.relative_to(run)}"
+
+
+def test_keep_checkpoint_must_be_a_boolean(rai, tmp_path, module_bert, data_csv):
+    from training import config
+
+    (tmp_path / "c.yaml").write_text("keep-checkpoint: 'yes'\n")
+    code, _, err = rai("train", "--data", data_csv, "--model", module_bert, "--out", tmp_path / "o", "--config", tmp_path / "c.yaml")
+    assert code == 2 and f"--keep-checkpoint: {config.ERR_BOOL}" in err and not (tmp_path / "o").exists()
 
 
 def test_a_released_run_directory_resumes_nothing(runs, rai, tmp_path, module_bert, data_csv):

@@ -88,6 +88,16 @@ def test_gaussian_is_normal_with_the_given_std_across_chunks():
     assert not torch.equal(again, torch.from_numpy(z[:1000]).float())
 
 
+def test_small_tensors_share_a_draw_and_large_ones_span_chunks():
+    shapes = [torch.Size([3, 4]), torch.Size([5]), torch.Size([]), torch.Size([rnd._CHUNK + 7]), torch.Size([2, 2])]
+    parts = list(PrivacyRandomness.fixed(KEY).noise.gaussian(2).samples(shapes, 1.5))
+    assert [p.shape for p in parts] == shapes
+    draws = PrivacyRandomness.fixed(KEY).noise.gaussian(2)
+    first = draws.sample((18,), 1.5)  # the three small ones: one draw, split
+    assert torch.equal(torch.cat([p.flatten() for p in parts[:3]]), first)
+    assert torch.equal(parts[3], draws.sample((rnd._CHUNK + 7,), 1.5)) and torch.equal(parts[4], draws.sample((2, 2), 1.5))
+
+
 def test_gaussian_tails_match_the_sum_of_four_draws():
     """Halving four draws, each capped at sqrt(2·24·ln 2) ≈ 5.77 by 24-bit uniforms, keeps every value within 11.6."""
     z = PrivacyRandomness.fixed(KEY).noise.gaussian(9).sample((500_000,), 1.0)
