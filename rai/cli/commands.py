@@ -51,6 +51,7 @@ def at_most(convert: Callable[[str], int], limit: int) -> Callable[[str], int]:
         return n
 
     bounded.__name__ = getattr(convert, "__name__", "integer")  # argparse names it in "invalid ... value"
+    bounded.limit = limit  # type: ignore[attr-defined]  # for help and for the test that every size flag has one
     return bounded
 
 
