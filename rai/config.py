@@ -31,7 +31,7 @@ ERR_YAML = "invalid YAML: {problem}"
 ERR_NOT_MAPPING = "{what} must be a mapping of keys to values"
 ERR_UNKNOWN_KEYS = "unknown key(s) {keys} (known: {known})"
 ERR_BAD_VALUE = "bad value for {key}: {problem}"
-ERR_NOT_PLAIN = "values must be plain (text or numbers), got {got} inside"
+ERR_NOT_PLAIN = "takes text or numbers, not {got}"
 ERR_ONE_VALUE = "takes one value, not a list"
 ERR_NOT_BOOLEAN = "must be true or false, got {got!r}"
 ERR_SECTION_ONLY = "must be a section of the --config file: a mapping of that audit's flags to values"
@@ -89,7 +89,7 @@ def _words(value: Any) -> list[str]:
     items = value if isinstance(value, list) else [value]
     bad = next((v for v in items if isinstance(v, (list, dict))), None)
     if bad is not None:
-        raise ValueError(ERR_NOT_PLAIN.format(got="a list" if isinstance(bad, list) else "a mapping"))
+        raise ValueError(ERR_NOT_PLAIN.format(got="a mapping" if isinstance(bad, dict) else "a list inside a list"))
     return [str(v) for v in items]
 
 

@@ -52,10 +52,11 @@ def test_an_alias_bomb_config_is_refused_at_once(rai, tmp_path):
 
 
 @pytest.mark.parametrize("body, problem, line", [
-    ("sensitive: [[sex, race], [age]]\n", K.ERR_BAD_VALUE.format(key="sensitive", problem=K.ERR_NOT_PLAIN.format(got="a list")), None),
+    ("sensitive: [[sex, race], [age]]\n", K.ERR_BAD_VALUE.format(key="sensitive", problem=K.ERR_NOT_PLAIN.format(got="a list inside a list")), None),
     ("sensitive: [{a: 1}]\n", K.ERR_BAD_VALUE.format(key="sensitive", problem=K.ERR_NOT_PLAIN.format(got="a mapping")), None),
     ("sensitive: sex\nsensitive: race\n", "invalid YAML: " + D.ERR_DUPLICATE_KEY.format(key="sensitive"), 2),
     ("label_column: [a, b]\n", K.ERR_BAD_VALUE.format(key="label_column", problem=K.ERR_ONE_VALUE), None),
+    ("label_column: {a: b}\n", K.ERR_BAD_VALUE.format(key="label_column", problem=K.ERR_NOT_PLAIN.format(got="a mapping")), None),
 ])
 def test_config_lists_are_never_flattened_and_keys_are_unique(rai, tmp_path, body, problem, line):
     cfg = tmp_path / "c.yaml"
