@@ -1,7 +1,7 @@
 """Strict readers of the JSON and YAML documents rai takes as input (audits, policies, configs).
 
 A gate must not be talked into a pass, and a small file must not cost gigabytes or a crash:
-- JSON: duplicate keys are refused (Python keeps the last one silently), NaN/Infinity are refused,
+- JSON: duplicate keys are refused (Python keeps the last one silently), NaN/Infinity (and 1e400) are refused,
   and nesting is bounded *before* `json.loads` runs (its recursion fails at about 1,000 levels).
 - YAML: aliases and anchors are refused (a ten-line "billion laughs" expands to gigabytes),
   duplicate keys are refused, and nesting is bounded while composing (the composer recurses).
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 from typing import Any
 
@@ -25,6 +26,7 @@ ERR_JSON = "not valid JSON: {error}"
 ERR_JSON_DEPTH = f"JSON nested deeper than {MAX_DEPTH} levels"
 ERR_DUPLICATE_KEY = "duplicate key {key!r}"
 ERR_NON_FINITE = "non-standard JSON number {name} (rai writes undefined values as null)"
+ERR_OVERFLOW = "the number {text} is too large for a float (rai writes undefined values as null)"
 ERR_YAML_ALIAS = "YAML anchors and aliases (&name, *name, <<: *name) are not allowed: write the values out"
 ERR_YAML_DEPTH = f"YAML nested deeper than {MAX_DEPTH} levels"
 
@@ -56,15 +58,22 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(ERR_NON_FINITE.format(name=name))
 
 
+def _finite_float(text: str) -> float:
+    x = float(text)
+    if not math.isfinite(x):  # 1e400 parses as inf: as undefined as Infinity, and no gate may compare it
+        raise ValueError(ERR_OVERFLOW.format(text=text))
+    return x
+
+
 def loads_json(text: str, *, where: str) -> Any:
     """Parse JSON strictly (see the module docstring); every problem is one InputError naming `where`."""
     if json_depth(text) > MAX_DEPTH:
         raise InputError(ERR_JSON_DEPTH, where=where)
     try:
-        return json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_reject_constant)
+        return json.loads(text, object_pairs_hook=_unique_pairs, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise InputError(ERR_JSON.format(error=exc), where=where) from None
-    except ValueError as exc:  # a duplicate key, NaN or Infinity
+    except ValueError as exc:  # a duplicate key, NaN, Infinity, 1e400, an integer of more than 4,300 digits
         raise InputError(str(exc), where=where) from None
 
 

@@ -15,7 +15,7 @@ import pytest
 import policies
 from audit import checks as C
 from audit.result import AuditResult, write_audit
-from rai.documents import ERR_DUPLICATE_KEY
+from rai.documents import ERR_DUPLICATE_KEY, ERR_NON_FINITE, ERR_OVERFLOW
 
 DPR = "fairness.demographic_parity_ratio"
 PII = "pii.records_with_pii"
@@ -127,6 +127,15 @@ def test_duplicate_json_keys_are_refused(rai, tmp_path):
     audit.write_text(text)
     code, out, err = rai("gate", audit, "--policy", "default")
     assert code == 2 and out == "" and err == f"rai: error: {audit}: {ERR_DUPLICATE_KEY.format(key='value')}\n"
+
+
+@pytest.mark.parametrize("number, problem", [("1e400", ERR_OVERFLOW.format(text="1e400")), ("Infinity", ERR_NON_FINITE.format(name="Infinity")),
+                                             ("NaN", ERR_NON_FINITE.format(name="NaN"))])
+def test_numbers_that_are_not_finite_are_refused(rai, tmp_path, number, problem):
+    audit = _tampered(tmp_path, EPS, value=4.0)
+    audit.write_text(audit.read_text().replace('"value": 4.0', f'"value": {number}'))
+    code, out, err = rai("gate", audit, "--policy", "default")
+    assert code == 2 and out == "" and err == f"rai: error: {audit}: {problem}\n"
 
 
 def test_every_reader_of_an_audit_refuses_a_tampered_one(rai, tmp_path):
