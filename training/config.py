@@ -14,6 +14,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from rai import limits
 from rai.errors import InputError
 
 DEFAULT_EPSILON = 8.0
@@ -71,6 +72,11 @@ ERR_CHOICE = "unknown value {value!r} (choose from {choices})"
 ERR_BOTH_BUDGETS = "give --epsilon or --noise-multiplier, not both"
 ERR_NO_DP_WITH_BUDGET = "--no-dp trains without a privacy guarantee: drop {flags}"
 ERR_MAX_LENGTH = "must be at least 2 (room for the special tokens)"
+ERR_AT_MOST = "must be at most {limit} (rai.limits)"
+# Size settings and their upper bounds: the Python API gets the same limits as the flags.
+SIZE_LIMITS = (("epochs", limits.MAX_EPOCHS), ("batch_size", limits.MAX_LOGICAL_BATCH_SIZE),
+               ("max_physical_batch_size", limits.MAX_BATCH_SIZE), ("max_length", limits.MAX_LENGTH_TOKENS),
+               ("canaries", limits.MAX_CANARIES))
 ERR_REQUIRED = "is required"
 ERR_GROUP_RESERVED = "column {column!r} is the text or label column or a predictions.csv column (id, label, prediction, score)"
 PREDICTION_COLUMNS = frozenset({"id", "label", "prediction", "score"})
@@ -181,6 +187,10 @@ def config_problems(cfg: TrainConfig) -> list[str]:
         bad("max-length", ERR_MAX_LENGTH)
     if not _int_at_least(cfg.canaries, 0):
         bad("canaries", ERR_NOT_NEGATIVE)
+    for name, limit in SIZE_LIMITS:
+        value = getattr(cfg, name)
+        if _int_at_least(value, 0) and value > limit:
+            bad(name.replace("_", "-"), ERR_AT_MOST.format(limit=limit))
     for name in ("learning_rate", "max_grad_norm"):
         value = getattr(cfg, name)
         if not _finite(value) or value <= 0:

@@ -196,3 +196,14 @@ def test_every_integer_flag_is_bounded_or_not_a_size():
     unbounded = sorted(f"{name} --{a.dest}" for name, p in leaf.items() for a in p._actions
                        if a.type in (int, positive_int, non_negative_int) and a.dest not in NOT_SIZES)
     assert unbounded == []
+
+
+def test_the_training_api_has_the_flags_limits():
+    from rai.errors import InputError
+    from training.config import ERR_AT_MOST, TrainConfig, validate_config
+
+    with pytest.raises(InputError) as err:
+        validate_config(TrainConfig(data="d", out="o", epochs=10**9, canaries=10**9, max_length=10**6))
+    for flag, limit in (("epochs", limits.MAX_EPOCHS), ("canaries", limits.MAX_CANARIES), ("max-length", limits.MAX_LENGTH_TOKENS)):
+        assert f"--{flag}: {ERR_AT_MOST.format(limit=limit)}" in str(err.value)
+    validate_config(TrainConfig(data="d", out="o", epochs=limits.MAX_EPOCHS, canaries=limits.MAX_CANARIES))
