@@ -71,8 +71,10 @@ def test_the_verdict_names_the_sha256_of_a_policy_file(rai, tmp_path):
     sha = hashlib.sha256(policy.read_bytes()).hexdigest()
     assert code == 0 and out.splitlines()[0] == f"policy lenient: {policy}, sha256 {sha}"
     assert json.loads((tmp_path / "v.json").read_text())["policy"]["sha256"] == sha
-    code, _, _ = rai("report", audit, "--policy", policy, "--html", tmp_path / "r.html", "--junit", tmp_path / "j.xml")
+    code, _, _ = rai("report", audit, "--policy", policy, "--html", tmp_path / "r.html", "--junit", tmp_path / "j.xml",
+                     "--markdown", tmp_path / "s.md")
     assert code == 0 and sha in (tmp_path / "r.html").read_text() and f'name="policy_sha256" value="{sha}"' in (tmp_path / "j.xml").read_text()
+    assert f"SHA-256 `{sha}`" in (tmp_path / "s.md").read_text()
 
 
 def _tampered(tmp_path, metric, **fields):

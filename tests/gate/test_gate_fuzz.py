@@ -140,3 +140,39 @@ def test_the_gate_never_passes_an_audit_the_strict_checker_rejects(document, pol
         assert code == 2 and len(err.splitlines()) == 1, err
     else:
         assert code in (0, 1), err  # a valid audit is judged, never refused
+
+
+TOKENS = ["", "~", "-5", "1e999", ".nan", ".inf", "0.8", "[", "{", "&a x", "*a", "<<: *a", "[[[[[[", "'", "\t", "\x1b[2J",
+          "null", "true", "2027-13-45", "fairness.nope", "{min: 1}", "[0.1, 0.2]", "x: y: z"]
+
+
+@st.composite
+def policy_texts(draw) -> str:
+    """The bundled default policy, line by line: lines dropped, doubled, or with a value replaced by a hostile token."""
+    import policies
+
+    lines = policies.path("default").read_text(encoding="utf-8").splitlines()
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        i = draw(st.integers(min_value=0, max_value=len(lines) - 1))
+        action = draw(st.sampled_from(["drop", "double", "value", "append"]))
+        token = draw(st.sampled_from(TOKENS))
+        if action == "drop":
+            del lines[i]
+        elif action == "double":
+            lines.insert(i, lines[i])
+        elif action == "value" and ":" in lines[i]:
+            lines[i] = lines[i].split(":", 1)[0] + ": " + token
+        else:
+            lines.insert(i, token)
+        if not lines:
+            lines = [token]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(policy_texts())
+def test_a_mangled_policy_is_judged_or_refused_never_a_crash(policy):
+    doc = _base_doc()
+    code, err = _gate(doc, False, policy)
+    assert code in (0, 1, 2) and "internal error" not in err, err
+    assert code != 2 or len(err.splitlines()) == 1
