@@ -37,10 +37,14 @@ class MetricSpec:
     range: Range
     better: str  # "higher" | "lower" | "none"
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.range, Range):  # a range written as text cannot be checked: fail at import, not at a gate
+            raise TypeError(f"{self.id}: range must be an audit.metric_ids.Range (UNIT, COUNT, NON_NEGATIVE, ...), got {self.range!r}")
+
 
 UNIT = Range(0.0, 1.0)
-_COUNT = Range(0.0, count=True)
-_NON_NEGATIVE = Range(0.0)
+COUNT = Range(0.0, count=True)
+NON_NEGATIVE = Range(0.0)
 _EXPOSURE = Range(0.0, note="at most log2(secret space size), details.space_bits")
 
 METRICS: tuple[MetricSpec, ...] = (
@@ -58,7 +62,7 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("fairness.equalized_odds_ratio_vs_reference", "Smallest min(r, 1/r) of TPR and FPR against the reference group", UNIT, "higher"),
     MetricSpec("fairness.equal_opportunity_difference_vs_reference", "Largest |TPR - reference group's TPR|", UNIT, "lower"),
     MetricSpec("fairness.equal_opportunity_ratio_vs_reference", "Smallest min(r, 1/r), r = TPR / reference group's TPR", UNIT, "higher"),
-    MetricSpec("fairness.small_groups", "Groups with fewer than --min-group-size rows: reported, left out of the disparities", _COUNT, "lower"),
+    MetricSpec("fairness.small_groups", "Groups with fewer than --min-group-size rows: reported, left out of the disparities", COUNT, "lower"),
     MetricSpec("fairness.min_subgroup_auc", "Lowest identity-subgroup AUC (Borkan et al. 2019)", UNIT, "higher"),
     MetricSpec("fairness.min_bpsn_auc", "Lowest background-positive subgroup-negative AUC", UNIT, "higher"),
     MetricSpec("fairness.min_bnsp_auc", "Lowest background-negative subgroup-positive AUC", UNIT, "higher"),
@@ -66,19 +70,19 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("fairness.counterfactual_flip_rate", "Share of texts whose predicted class changes when identity terms are swapped", UNIT, "lower"),
     MetricSpec("fairness.counterfactual_mean_abs_delta", "Mean absolute change of the class probabilities (total variation) when identity terms are swapped", UNIT, "lower"),
     # --- pii (audit/pii) ---
-    MetricSpec("pii.records_with_pii", "Number of records (rows of the scanned files) with at least one PII finding", _COUNT, "lower"),
+    MetricSpec("pii.records_with_pii", "Number of records (rows of the scanned files) with at least one PII finding", COUNT, "lower"),
     MetricSpec("pii.records_with_pii_rate", "Share of records with at least one PII finding", UNIT, "lower"),
     MetricSpec("pii.findings.<type>", "Number of findings of one entity type, one record per scanned type, zeros included "
                "(email, phone, credit_card, us_ssn, iban, ip_address, url_credentials, aws_access_key, private_key, "
-               "bearer_token, api_key; person, location with --presidio)", _COUNT, "lower"),
+               "bearer_token, api_key; person, location with --presidio)", COUNT, "lower"),
     # --- privacy (audit/privacy) ---
-    MetricSpec("privacy.dp.epsilon", "Epsilon of the (epsilon, delta)-DP guarantee from privacy.json (null when trained without DP)", _NON_NEGATIVE, "lower"),
+    MetricSpec("privacy.dp.epsilon", "Epsilon of the (epsilon, delta)-DP guarantee from privacy.json (null when trained without DP)", NON_NEGATIVE, "lower"),
     MetricSpec("privacy.dp.delta", "Delta of the DP guarantee from privacy.json", UNIT, "lower"),
     MetricSpec("privacy.mia.auc", "ROC AUC of the best membership-inference attack (0.5 = no leakage)", UNIT, "lower"),
     MetricSpec("privacy.mia.advantage", "Attacker advantage (Yeom et al. 2018): max over thresholds of TPR - FPR, best attack", UNIT, "lower"),
     MetricSpec("privacy.mia.tpr_at_1pct_fpr", "Attack TPR at 1% FPR (best attack; null below 500 non-members, which cannot resolve 1%)", UNIT, "lower"),
     MetricSpec("privacy.mia.tpr_at_0_1pct_fpr", "Attack TPR at 0.1% FPR (best attack; null below 5000 non-members)", UNIT, "lower"),
-    MetricSpec("privacy.mia.epsilon_lower_bound", "Empirical epsilon lower bound ln((TPR_lo - delta) / FPR_hi) from Clopper-Pearson bounds (0 = no evidence)", _NON_NEGATIVE, "lower"),
+    MetricSpec("privacy.mia.epsilon_lower_bound", "Empirical epsilon lower bound ln((TPR_lo - delta) / FPR_hi) from Clopper-Pearson bounds (0 = no evidence)", NON_NEGATIVE, "lower"),
     MetricSpec("privacy.canary.exposure_mean", "Mean exposure of inserted canaries in bits (Carlini et al. 2019)", _EXPOSURE, "lower"),
     MetricSpec("privacy.canary.exposure_max", "Largest exposure of inserted canaries in bits", _EXPOSURE, "lower"),
     # --- toxicity (audit/toxicity) ---

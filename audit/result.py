@@ -251,6 +251,7 @@ def read_audit(path: str | Path) -> AuditResult:
 
 
 def write_audit(path: str | Path, result: AuditResult) -> None:
+    """Write only what `read_audit` would accept (e.g. a run's privacy.json with a negative epsilon is refused here)."""
     d = result.to_dict()
-    validate_audit_dict(d, where=str(path))
+    validate_audit_dict(d, where=f"{path} (not written)")
     atomic_write_json(path, d)

@@ -162,3 +162,17 @@ def test_every_reader_of_an_audit_refuses_a_tampered_one(rai, tmp_path):
     code, _, err = rai("audit", "fairness", predictions, "--sensitive", "sex", "--n-boot", "0", "--out", bad, "--append")
     assert (code, err) == (2, expected) and bad.read_bytes() == before
     assert not (tmp_path / "r.html").exists() and not (tmp_path / "s.md").exists()
+
+
+def test_audits_write_only_what_the_gate_reads(tmp_path):
+    from rai.errors import InputError
+
+    r = AuditResult()
+    rec = r.add_metric(DPR, 0.5, section="fairness", ci=(0.6, 0.7))  # a skewed bootstrap can leave its value out
+    assert rec.ci == (0.5, 0.7)  # widened to hold it: the interval only grows
+    r.add_metric(EPS, -5.0, section="privacy")  # e.g. from a hand-edited privacy.json of a run directory
+    with pytest.raises(InputError) as err:
+        write_audit(tmp_path / "a.json", r)
+    assert str(err.value) == f"{tmp_path / 'a.json'} (not written): " + C.ERR_MEANING.format(
+        problems=f"metrics[1] ({EPS}): " + C.ERR_VALUE_RANGE.format(value=-5.0, range="[0, inf)"))
+    assert not (tmp_path / "a.json").exists()
