@@ -34,6 +34,7 @@ ERR_BAD_VALUE = "bad value for {key}: {problem}"
 ERR_NOT_PLAIN = "takes text or numbers, not {got}"
 ERR_ONE_VALUE = "takes one value, not a list"
 ERR_NOT_BOOLEAN = "must be true or false, got {got!r}"
+ERR_EXCLUSIVE = "keys {keys} cannot be set together (as their flags cannot)"
 ERR_SECTION_ONLY = "must be a section of the --config file: a mapping of that audit's flags to values"
 
 def csv_list(value: str) -> list[str]:
@@ -137,6 +138,10 @@ def apply_config(parser: argparse.ArgumentParser, mapping: dict[str, Any], *, wh
         underscores = not any("-" in str(k).lstrip("-") for k in mapping)  # the examples' style, unless the file uses dashes
         known = ", ".join(sorted(_spell(k, underscores) for k in actions))
         raise InputError(ERR_UNKNOWN_KEYS.format(keys=", ".join(unknown), known=known), where=where)
+    for group in parser._mutually_exclusive_groups:  # --append/--replace: what argparse refuses on the command line
+        given = [a.dest for a in group._group_actions if a.dest in defaults and defaults[a.dest] != a.default]
+        if len(given) > 1:
+            raise InputError(ERR_EXCLUSIVE.format(keys=" and ".join(given)), where=where)
     parser.set_defaults(**defaults)
 
 

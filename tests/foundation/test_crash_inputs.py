@@ -133,6 +133,13 @@ def test_config_switches_take_true_or_false(rai, tmp_path):
     assert code == 2 and err == f"rai: error: {cfg}: " + K.ERR_BAD_VALUE.format(key="reveal", problem=K.ERR_NOT_BOOLEAN.format(got="yes")) + "\n"
 
 
+def test_config_keys_of_exclusive_flags_are_refused_together(rai, tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("sensitive: sex\nappend: true\nreplace: true\n")
+    code, _, err = rai("audit", "fairness", "p.csv", "--out", tmp_path / "a.json", "--config", cfg)
+    assert code == 2 and err == f"rai: error: {cfg}: " + K.ERR_EXCLUSIVE.format(keys="append and replace") + "\n"
+
+
 def test_audit_run_sections_get_the_flags_own_checks(rai, tmp_path):
     cfg = tmp_path / "audit.yaml"
     cfg.write_text(f"out: {tmp_path / 'a.json'}\nfairness:\n  predictions: p.csv\n  sensitive: [sex]\n  n_boot: -5\n")
