@@ -37,6 +37,7 @@ ERR_NOT_BOOLEAN = "must be true or false, got {got!r}"
 ERR_EXCLUSIVE = "keys {keys} cannot be set together (as their flags cannot)"
 ERR_SECTION_ONLY = "must be a section of the --config file: a mapping of that audit's flags to values"
 
+
 def csv_list(value: str) -> list[str]:
     """argparse type for comma-separated lists (`--sensitive sex,race`); a config may write them as YAML lists."""
     items = [v.strip() for v in str(value).split(",")]
