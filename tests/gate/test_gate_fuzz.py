@@ -127,7 +127,7 @@ def _gate(doc: dict, duplicate: bool, policy: str) -> tuple[int, str]:
     return code, err.getvalue()
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents(), policies())
 def test_the_gate_never_passes_an_audit_the_strict_checker_rejects(document, policy):
     doc, duplicate = document
@@ -169,7 +169,7 @@ def policy_texts(draw) -> str:
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(policy_texts())
 def test_a_mangled_policy_is_judged_or_refused_never_a_crash(policy):
     doc = _base_doc()
