@@ -34,6 +34,8 @@ ERR_BAD_VALUE = "bad value for {key}: {problem}"
 ERR_NOT_PLAIN = "takes text or numbers, not {got}"
 ERR_ONE_VALUE = "takes one value, not a list"
 ERR_NOT_BOOLEAN = "must be true or false, got {got!r}"
+ERR_INVALID = "invalid {type} value: {text!r}"  # argparse's wording, so file and flag read alike
+ERR_CHOICE = "{value!r} (choose from {choices})"
 ERR_EXCLUSIVE = "keys {keys} cannot be set together (as their flags cannot)"
 ERR_SECTION_ONLY = "must be a section of the --config file: a mapping of that audit's flags to values"
 
@@ -80,9 +82,9 @@ def _typed(action: argparse.Action, text: str) -> Any:
     except argparse.ArgumentTypeError as exc:
         raise ValueError(str(exc)) from None
     except (TypeError, ValueError):
-        raise ValueError(f"invalid {getattr(convert, '__name__', 'value')} value: {text!r}") from None
+        raise ValueError(ERR_INVALID.format(type=getattr(convert, "__name__", "value"), text=text)) from None
     if action.choices is not None and value not in action.choices:
-        raise ValueError(f"{value!r} (choose from {', '.join(map(str, action.choices))})")
+        raise ValueError(ERR_CHOICE.format(value=value, choices=", ".join(map(str, action.choices))))
     return value
 
 

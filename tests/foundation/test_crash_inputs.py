@@ -106,11 +106,11 @@ CONFIG_VALUES = [  # (audit argv, config body, the key, the problem the flag its
     (("fairness", "p.csv"), "sensitive: sex\nn-boot: -5\n", "n-boot", "must be 0 or more, got -5"),
     (("fairness", "p.csv"), "sensitive: sex\nconfidence: 7\n", "confidence", "must be strictly between 0 and 1, got 7"),
     (("fairness", "p.csv"), "sensitive: sex\nmin_group_size: -1\n", "min_group_size", "must be a positive integer, got -1"),
-    (("fairness", "p.csv"), "sensitive: sex\nn_boot: lots\n", "n_boot", "invalid non_negative_int value: 'lots'"),
+    (("fairness", "p.csv"), "sensitive: sex\nn_boot: lots\n", "n_boot", K.ERR_INVALID.format(type="non_negative_int", text="lots")),
     (("fairness", "p.csv"), "sensitive: sex\nn_boot: 100000000000\n", "n_boot",
      ERR_TOO_LARGE.format(limit=limits.MAX_BOOTSTRAP, got=100000000000)),
     (("pii", "t.csv"), "workers: -3\n", "workers", "must be a positive integer, got -3"),
-    (("toxicity", "t.csv"), "backend: fast\n", "backend", "'fast' (choose from detoxify, profanity-check, auto)"),
+    (("toxicity", "t.csv"), "backend: fast\n", "backend", K.ERR_CHOICE.format(value="fast", choices="detoxify, profanity-check, auto")),
 ]
 
 
