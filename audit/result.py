@@ -16,13 +16,16 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
+from audit.checks import check_audit
 from audit.metric_ids import lookup
 from rai import __version__
+from rai.documents import loads_json
 from rai.errors import InputError
 from rai.io import atomic_write_json, describe_input
 
 SCHEMA_ID = "rai.audit/1"
 LIBRARIES = ("torch", "transformers", "opacus", "fairlearn", "detoxify", "pandas", "numpy", "scikit-learn", "jinja2")
+ERR_NOT_FOUND = "audit file not found"
 ERR_COLLISION = "section(s) {names} already in {path}; use --replace to overwrite them or write to another --out"
 
 
@@ -66,6 +69,17 @@ class MetricRecord:
         ci = d.get("ci")
         return cls(id=d["id"], value=d.get("value"), section=d["section"], ci=tuple(ci) if ci is not None else None,
                    better=d.get("better", "none"), n=d.get("n"), details=dict(d.get("details") or {}))
+
+
+def _covering(value: float | int | None, lo: float | None, hi: float | None) -> tuple[float | None, float | None]:
+    """An interval that holds its own point estimate, as every reader requires (`audit.checks`).
+
+    A percentile bootstrap interval can leave the plug-in value out when the resampling
+    distribution is skewed; widening the interval to the value keeps its coverage (it only grows).
+    """
+    if value is None:
+        return lo, hi
+    return (None if lo is None else min(lo, value)), (None if hi is None else max(hi, value))
 
 
 def _sanitize(obj: Any, path: str, nulls: list[str]) -> Any:
@@ -116,7 +130,7 @@ class AuditResult:
         v = finite_or_none(value)
         if v is None:
             self.warnings.append(f"{metric_id}: value is undefined and written as null" + (f" ({why_null})" if why_null else ""))
-        interval = None if ci is None else (finite_or_none(ci[0]), finite_or_none(ci[1]))
+        interval = None if ci is None else _covering(v, finite_or_none(ci[0]), finite_or_none(ci[1]))
         nulls: list[str] = []
         rec = MetricRecord(id=metric_id, value=v, section=section, ci=interval, better=spec.better,
                            n=None if n is None else int(n), details=_sanitize(details or {}, metric_id, nulls))
@@ -208,6 +222,7 @@ def _schema() -> dict[str, Any]:
 
 
 def validate_audit_dict(d: Any, *, where: str) -> None:
+    """The document's shape (JSON schema), then its meaning (`audit.checks`): one InputError naming `where`."""
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(_schema())
@@ -216,26 +231,27 @@ def validate_audit_dict(d: Any, *, where: str) -> None:
         e = errors[0]
         loc = "/".join(map(str, e.absolute_path)) or "(top level)"
         raise InputError(f"not a valid rai audit result at {loc}: {e.message}", where=where)
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"non-standard JSON number {name} (rai writes undefined values as null)")
+    check_audit(d, where=where)
 
 
 def read_audit(path: str | Path) -> AuditResult:
+    """The one reader of audit.json (gate, report, baseline, --append): strict JSON, then shape and meaning.
+
+    Duplicate keys, NaN/Infinity and nesting deeper than `rai.documents.MAX_DEPTH` are refused
+    before anything else reads the document, so no later step can be fooled or recurse too deep.
+    """
     p = Path(path)
     if not p.is_file():
-        raise InputError("audit file not found", where=str(path))
+        raise InputError(ERR_NOT_FOUND, where=str(path))
     try:
-        d = json.loads(p.read_text(encoding="utf-8"), parse_constant=_reject_constant)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
         raise InputError(f"not valid JSON: {exc}", where=str(path)) from None
-    except ValueError as exc:  # NaN / Infinity: never written by rai, and a gate must not read them as numbers
-        raise InputError(str(exc), where=str(path)) from None
-    return AuditResult.from_dict(d, where=str(path))
+    return AuditResult.from_dict(loads_json(text, where=str(path)), where=str(path))
 
 
 def write_audit(path: str | Path, result: AuditResult) -> None:
+    """Write only what `read_audit` would accept (e.g. a run's privacy.json with a negative epsilon is refused here)."""
     d = result.to_dict()
-    validate_audit_dict(d, where=str(path))
+    validate_audit_dict(d, where=f"{path} (not written)")
     atomic_write_json(path, d)

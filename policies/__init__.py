@@ -1,14 +1,24 @@
-"""Bundled policy files (YAML). `policies.path(name)` finds one by name; `resolve` also takes a file path."""
+"""Bundled policy files (YAML), and how a `--policy` argument picks one or a file of the user's.
+
+A bare name (`default`, `strict`, `fairness-ci`) is always a bundled policy and never reads a file:
+in CI, a pull request that adds a file named `default` must not turn a failing gate into a pass.
+A file is given as a path: anything with a folder separator (`./default`, `policies/x.yaml`) or
+ending in `.yaml` / `.yml` (`mine.yaml`). The suffix rule cannot shadow a bundled policy, because
+no bundled name has a suffix (they are the files' stems).
+"""
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 
 from rai.errors import InputError
 
-ERR_UNKNOWN_POLICY = "no bundled policy named {name!r} and no such file (bundled: {names})"
+ERR_UNKNOWN_POLICY = ("no bundled policy named {name!r} (bundled: {names}); "
+                      "a policy file is given as a path, e.g. ./{name} or {name}.yaml")
 SUFFIXES = (".yaml", ".yml")
+_SEPARATORS = tuple(s for s in ("/", os.sep, os.altsep) if s)
 
 
 def _folder() -> Path:
@@ -27,9 +37,14 @@ def path(name: str) -> Path:
     return _folder() / f"{name}.yaml"
 
 
+def is_path(name_or_path: str | Path) -> bool:
+    """Whether a `--policy` argument names a file (a `Path`, a separator, a YAML suffix) rather than a bundled policy."""
+    if isinstance(name_or_path, Path):
+        return True
+    text = str(name_or_path)
+    return any(s in text for s in _SEPARATORS) or text.lower().endswith(SUFFIXES)
+
+
 def resolve(name_or_path: str | Path) -> Path:
-    """A policy file: an existing path, a path-like name (has a folder or a .yaml suffix), or a bundled name."""
-    p = Path(name_or_path)
-    if p.is_file() or p.suffix in SUFFIXES or len(p.parts) > 1:
-        return p
-    return path(str(name_or_path))
+    """The policy file an argument stands for: a path as given, else the bundled policy of that name."""
+    return Path(name_or_path) if is_path(name_or_path) else path(str(name_or_path))

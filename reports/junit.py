@@ -56,6 +56,7 @@ def render_junit(audit: AuditResult, verdict: Verdict, *, audit_path: str | None
     props = ET.SubElement(suite, "properties")
     model = audit.subject.get("model") if isinstance(audit.subject, dict) else None
     for name, value in (("verdict", "pass" if verdict.passed else "fail"), ("policy", verdict.policy), ("policy_source", verdict.policy_source),
+                        ("policy_sha256", verdict.policy_sha256 or ""),
                         ("audit", audit_path or ""), ("baseline", verdict.baseline or ""), ("model", model or ""),
                         ("waivers_judged_on", verdict.today.isoformat())):
         ET.SubElement(props, "property", {"name": name, "value": _t(value)})

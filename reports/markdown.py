@@ -33,6 +33,7 @@ def render_markdown(audit: AuditResult, verdict: Verdict | None = None, *, audit
         lines.append(f"## rai gate: {mark} (policy {md(verdict.policy)})")
         lines.append("")
         lines.append(md(verdict.summary()))
+        lines += ["", f"Policy file: {md(verdict.policy_source)}" + (f" · SHA-256 `{verdict.policy_sha256}`" if verdict.policy_sha256 else "")]
     lines += ["", f"Model: {md(view.model) if view.model is not None else 'not recorded'} · audit created {md(view.created)} · {md(view.tool)}", ""]
     if view.gate_rows:
         lines += [_row(["rule", "record", "observed [interval]", "threshold", "status", "why"]), _row(["---"] * 6)]

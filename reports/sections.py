@@ -13,7 +13,7 @@ from typing import Any
 
 from audit.gate.policy import details_label, format_number
 from audit.gate.verdict import RuleResult, Status
-from audit.metric_ids import lookup
+from audit.metric_ids import UNIT, lookup
 from audit.result import MetricRecord
 from reports.blocks import (MAX_ROWS, Block, Figure, KeyValues, Note, Table, as_number, as_pair, cell_text, generic_blocks,
                             is_scalar, walk, without)
@@ -96,7 +96,7 @@ def metric_blocks(ctx: SectionContext) -> list[Block]:
         spec = lookup(metric)
         bars = [Bar(short_label(r.details) or metric, as_number(r.value), *(r.ci if r.ci is not None and None not in r.ci else (None, None)),
                     bad=_status_colour(ctx.record_status(r))) for r in recs]
-        domain = (0.0, 1.0) if spec is not None and spec.range == "[0, 1]" else None
+        domain = (0.0, 1.0) if spec is not None and spec.range == UNIT else None
         blocks.append(Figure(bar_chart(bars, title=metric, thresholds=ctx.thresholds(metric), domain=domain),
                              caption=f"{metric}: value per record with its interval; dashed: the policy threshold."))
     return blocks

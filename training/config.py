@@ -14,6 +14,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from rai import limits
 from rai.errors import InputError
 
 DEFAULT_EPSILON = 8.0
@@ -22,7 +23,6 @@ DEFAULT_DELTA_CAP = 1e-5  # the customary δ (Abadi et al. 2016), which the bund
 # The one-run audit's bound grows slowly with m and then falls, as its δ term 2mδ grows (every guess right,
 # 95 %, δ = 1e-5: 2.5 at m = 100, 3.7 at 1,000, 3.6 at 10,000); more canaries only cost training time and
 # crowd out the user's data.
-MAX_AUDIT_CANARIES = 10_000
 
 
 class Accountant(str, enum.Enum):
@@ -75,9 +75,13 @@ ERR_CHOICE = "unknown value {value!r} (choose from {choices})"
 ERR_BOTH_BUDGETS = "give --epsilon or --noise-multiplier, not both"
 ERR_NO_DP_WITH_BUDGET = "--no-dp trains without a privacy guarantee: drop {flags}"
 ERR_MAX_LENGTH = "must be at least 2 (room for the special tokens)"
+ERR_AT_MOST = "must be at most {limit} (rai.limits)"
+# Size settings and their upper bounds: the Python API gets the same limits as the flags.
+SIZE_LIMITS = (("epochs", limits.MAX_EPOCHS), ("batch_size", limits.MAX_LOGICAL_BATCH_SIZE),
+               ("max_physical_batch_size", limits.MAX_BATCH_SIZE), ("max_length", limits.MAX_LENGTH_TOKENS),
+               ("canaries", limits.MAX_CANARIES), ("audit_canaries", limits.MAX_AUDIT_CANARIES))
 ERR_REQUIRED = "is required"
 ERR_BOOL = "must be true or false"
-ERR_AUDIT_CANARIES = "must be an integer from 0 to {limit}"
 ERR_GROUP_RESERVED = "column {column!r} is the text or label column or a predictions.csv column (id, label, prediction, score)"
 PREDICTION_COLUMNS = frozenset({"id", "label", "prediction", "score"})
 
@@ -193,8 +197,12 @@ def config_problems(cfg: TrainConfig) -> list[str]:
         bad("max-length", ERR_MAX_LENGTH)
     if not _int_at_least(cfg.canaries, 0):
         bad("canaries", ERR_NOT_NEGATIVE)
-    if not _int_at_least(cfg.audit_canaries, 0) or cfg.audit_canaries > MAX_AUDIT_CANARIES:
-        bad("audit-canaries", ERR_AUDIT_CANARIES.format(limit=MAX_AUDIT_CANARIES))
+    if not _int_at_least(cfg.audit_canaries, 0):
+        bad("audit-canaries", ERR_NOT_NEGATIVE)
+    for name, limit in SIZE_LIMITS:
+        value = getattr(cfg, name)
+        if _int_at_least(value, 0) and value > limit:
+            bad(name.replace("_", "-"), ERR_AT_MOST.format(limit=limit))
     for name in ("learning_rate", "max_grad_norm"):
         value = getattr(cfg, name)
         if not _finite(value) or value <= 0:

@@ -179,5 +179,6 @@ def evaluate(policy: Policy, audit: AuditResult, *, baseline: AuditResult | None
     results = tuple(_judge_rule(rule, audit, baseline, active, used) for rule in policy.rules)
     warnings += [WARN_UNUSED.format(metric=w.metric, approved_by=w.approved_by, expires=w.expires.isoformat())
                  for i, w in enumerate(active) if i not in used]
-    return Verdict(policy=policy.name, policy_source=policy.source, policy_description=policy.description, rules=results,
+    return Verdict(policy=policy.name, policy_source=policy.source, policy_sha256=policy.sha256,
+                   policy_description=policy.description, rules=results,
                    warnings=tuple(warnings), today=today, audit=audit_path, baseline=baseline_path)

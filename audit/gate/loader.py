@@ -9,6 +9,7 @@ Line numbers come from the YAML node marks (`yaml.compose`), not from re-parsing
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -21,8 +22,11 @@ import yaml
 from audit.gate.policy import Bound, Policy, Rule, Severity, Waiver
 from audit.gate.schema import DATE_PATTERN, policy_schema
 from audit.metric_ids import lookup
+from rai.documents import compose_yaml
 from rai.errors import InputError
 
+ERR_NOT_FOUND = "policy file not found"
+ERR_NOT_UTF8 = "policy file is not UTF-8 text"
 ERR_YAML = "invalid YAML: {problem}"
 ERR_NOT_MAPPING = "a policy must be a mapping with the keys name and rules (and optionally description, waivers)"
 ERR_KEY_NOT_TEXT = "{where}: keys must be plain names"
@@ -135,7 +139,7 @@ def _compose(text: str) -> tuple[Any, _Lines, list[tuple[int | None, str]]]:
     lines = _Lines({}, {})
     problems: list[tuple[int | None, str]] = []
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = compose_yaml(text)  # no aliases (a ten-line alias bomb expands to gigabytes), bounded depth
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problems.append((mark.line + 1 if mark else None, ERR_YAML.format(problem=exc.problem or exc.context)))
@@ -245,7 +249,7 @@ def _parse_date(text: str) -> _dt.date | None:
 
 
 # --- building --------------------------------------------------------------------------------
-def _build(data: dict[str, Any], source: str, lines: _Lines) -> Policy:
+def _build(data: dict[str, Any], source: str, lines: _Lines, sha256: str | None) -> Policy:
     rules = tuple(
         Rule(metric=r["metric"], min=r.get("min"), max=r.get("max"), bound=Bound(r.get("bound", Bound.VALUE.value)),
              severity=Severity(r.get("severity", Severity.BLOCK.value)), required=r.get("required", True),
@@ -258,7 +262,8 @@ def _build(data: dict[str, Any], source: str, lines: _Lines) -> Policy:
                details=dict(w.get("details", {})), line=lines.values.get(("waivers", j)))
         for j, w in enumerate(data.get("waivers", []))
     )
-    return Policy(name=data["name"], rules=rules, waivers=waivers, description=data.get("description", ""), source=source)
+    return Policy(name=data["name"], rules=rules, waivers=waivers, description=data.get("description", ""), source=source,
+                  sha256=sha256)
 
 
 def _check(data: Any, lines: _Lines, early: list[tuple[int | None, str]]) -> list[tuple[int | None, str]]:
@@ -283,13 +288,13 @@ def _raise(problems: list[Problem]) -> None:
     raise InputError("; ".join(str(p) for p in problems))
 
 
-def parse_policy_text(text: str, source: str = "<policy>") -> Policy:
-    """A valid `Policy`, or one `InputError` naming every problem with file:line."""
+def parse_policy_text(text: str, source: str = "<policy>", *, sha256: str | None = None) -> Policy:
+    """A valid `Policy`, or one `InputError` naming every problem with file:line. `sha256`: of the file read."""
     data, lines, early = _compose(text)
     problems = _as_problems(_check(data, lines, early), source)
     if problems:
         _raise(problems)
-    return _build(data, source, lines)
+    return _build(data, source, lines, sha256)
 
 
 def policy_from_dict(data: dict[str, Any], source: str = "<dict>") -> Policy:
@@ -298,23 +303,33 @@ def policy_from_dict(data: dict[str, Any], source: str = "<dict>") -> Policy:
     problems = _as_problems(_check(data, lines, []), source)
     if problems:
         _raise(problems)
-    return _build(data, source, lines)
+    return _build(data, source, lines, None)
 
 
-def read_policy_file(path: str | Path) -> tuple[str, str]:
-    """The text of a policy file and the name to report it by."""
+@dataclass(frozen=True)
+class PolicyFile:
+    """A policy file as read: its text, the name to report it by, and the SHA-256 of its bytes (named in the verdict)."""
+
+    text: str
+    source: str
+    sha256: str
+
+
+def read_policy_file(path: str | Path) -> PolicyFile:
+    """Read a policy file once: the text that is judged is the text that is hashed."""
     p = Path(path)
     if not p.is_file():
-        raise InputError("policy file not found", where=str(path))
+        raise InputError(ERR_NOT_FOUND, where=str(path))
+    raw = p.read_bytes()
     try:
-        return p.read_text(encoding="utf-8"), str(path)
+        return PolicyFile(raw.decode("utf-8"), str(path), hashlib.sha256(raw).hexdigest())
     except UnicodeDecodeError:
-        raise InputError("policy file is not UTF-8 text", where=str(path)) from None
+        raise InputError(ERR_NOT_UTF8, where=str(path)) from None
 
 
 def load_policy(name_or_path: str | Path) -> Policy:
-    """A bundled policy by name (`default`, `strict`, `fairness-ci`) or a policy file by path."""
+    """A bundled policy by bare name (`default`, `strict`, `fairness-ci`) or a policy file by path (`policies.resolve`)."""
     import policies
 
-    text, source = read_policy_file(policies.resolve(name_or_path))
-    return parse_policy_text(text, source)
+    f = read_policy_file(policies.resolve(name_or_path))
+    return parse_policy_text(f.text, f.source, sha256=f.sha256)

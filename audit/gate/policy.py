@@ -88,6 +88,7 @@ class Policy:
     waivers: tuple[Waiver, ...] = ()
     description: str = ""
     source: str = "<policy>"
+    sha256: str | None = None  # of the policy file's bytes; None for a policy built in Python
 
 
 def matches(details: dict[str, Any], wanted: dict[str, Any]) -> bool:

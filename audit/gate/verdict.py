@@ -95,6 +95,7 @@ class Verdict:
     audit: str | None = None
     baseline: str | None = None
     policy_description: str = ""
+    policy_sha256: str | None = None  # of the policy file judged with, so a verdict names exactly which rules it applied
 
     @property
     def passed(self) -> bool:
@@ -111,6 +112,7 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": VERDICT_SCHEMA, "passed": self.passed, "status": "pass" if self.passed else "fail",
-                "policy": {"name": self.policy, "source": self.policy_source, "description": self.policy_description},
+                "policy": {"name": self.policy, "source": self.policy_source, "sha256": self.policy_sha256,
+                           "description": self.policy_description},
                 "audit": self.audit, "baseline": self.baseline, "today": self.today.isoformat(),
                 "counts": self.counts, "rules": [r.to_dict() for r in self.rules], "warnings": list(self.warnings)}

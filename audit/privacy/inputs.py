@@ -11,7 +11,6 @@ measured by their exposure instead.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from rai.documents import load_yaml, loads_json
 from rai.errors import InputError
 from rai.io import read_table
 from training.audit_canaries import FILE as AUDIT_CANARIES_FILE
@@ -79,9 +79,10 @@ def _read_json(path: Path) -> Any:
     if not path.is_file():
         raise InputError(ERR_MISSING_FILE.format(name=path.name), where=str(path.parent))
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
         raise InputError(ERR_BAD_JSON.format(why=exc), where=str(path)) from None
+    return loads_json(text, where=str(path))  # duplicate keys, NaN and deep nesting refused (rai.documents)
 
 
 def _labels(doc: Any, where: str) -> LabelMap:
@@ -114,7 +115,7 @@ def read_run_dir(path: str | Path) -> RunDir:
     config: dict[str, Any] = {}
     if (p / "config.yaml").is_file():
         try:
-            config = yaml.safe_load((p / "config.yaml").read_text(encoding="utf-8")) or {}
+            config = load_yaml((p / "config.yaml").read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             raise InputError(ERR_BAD_YAML.format(why=str(exc).splitlines()[0]), where=str(p / "config.yaml")) from None
         if not isinstance(config, dict):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from rai.cli.audit_fairness import add_bootstrap_arguments
-from rai.cli.commands import AuditCommand, csv_list, positive_int
+from rai.cli.commands import AuditCommand, at_most, csv_list, positive_int
+from rai.limits import MAX_BATCH_SIZE, MAX_LENGTH_TOKENS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,8 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--term-pairs", default=None, metavar="FILE",
                         help="table with columns term_a,term_b (default: the shipped list: he/she, his/her, man/woman, ...)")
     add_bootstrap_arguments(parser)
-    parser.add_argument("--batch-size", type=positive_int, default=64)
-    parser.add_argument("--max-length", type=positive_int, default=128, help="tokens per text")
+    parser.add_argument("--batch-size", type=at_most(positive_int, MAX_BATCH_SIZE), default=64)
+    parser.add_argument("--max-length", type=at_most(positive_int, MAX_LENGTH_TOKENS), default=128, help="tokens per text")
 
 
 def run(args: argparse.Namespace):

@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rai.cli.commands import AuditCommand, csv_list, non_negative_int, positive_int, probability
+from rai.cli.commands import AuditCommand, at_most, csv_list, non_negative_int, positive_int, probability
+from rai.limits import MAX_BOOTSTRAP
 
 PREDICTIONS_FILE = "predictions.csv"
 ERR_NO_PREDICTIONS = f"run directory has no {PREDICTIONS_FILE} (give the predictions file itself)"
 
 
 def add_bootstrap_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--n-boot", type=non_negative_int, default=1000, help="bootstrap resamples for the intervals (0: no intervals)")
+    parser.add_argument("--n-boot", type=at_most(non_negative_int, MAX_BOOTSTRAP), default=1000, help="bootstrap resamples for the intervals (0: no intervals)")
     parser.add_argument("--confidence", type=probability, default=0.95, help="confidence level of the intervals")
 
 

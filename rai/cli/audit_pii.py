@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rai.cli.commands import AuditCommand, csv_list, non_negative_int, positive_int
+from rai.cli.commands import AuditCommand, at_most, csv_list, non_negative_int, positive_int
 from rai.errors import InputError
+from rai.limits import MAX_CHUNK_ROWS, MAX_EXAMPLES, MAX_WORKERS
 from rai.progress import say
 
 if TYPE_CHECKING:
@@ -37,11 +38,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--min-score", type=_score, default=0.5, help="report findings scoring at least this (default 0.5)")
     p.add_argument("--phone-regions", type=csv_list, default=["US"],
                    help="regions whose national phone formats count, e.g. US,GB (international +CC numbers always count)")
-    p.add_argument("--workers", type=positive_int, default=1, help="parallel worker processes (default 1)")
-    p.add_argument("--chunk-rows", type=positive_int, default=10_000, help="rows read per chunk (default 10000)")
+    p.add_argument("--workers", type=at_most(positive_int, MAX_WORKERS), default=1, help="parallel worker processes (default 1)")
+    p.add_argument("--chunk-rows", type=at_most(positive_int, MAX_CHUNK_ROWS), default=10_000, help="rows read per chunk (default 10000)")
     p.add_argument("--findings", metavar="FILE.jsonl", help="write every finding (masked) to this JSONL file")
     p.add_argument("--redact", metavar="OUT", help="write a redacted copy: a file for one input, a directory for several")
-    p.add_argument("--examples", type=non_negative_int, default=3, help="example findings kept per entity type (default 3)")
+    p.add_argument("--examples", type=at_most(non_negative_int, MAX_EXAMPLES), default=3, help="example findings kept per entity type (default 3)")
     p.add_argument("--reveal", action="store_true", help="include raw values in examples and --findings (sensitive!)")
     p.add_argument("--presidio", action="store_true", help="also find person names and locations with Presidio (optional extra)")
     p.add_argument("--spacy-model", metavar="NAME_OR_DIR", help="spaCy pipeline for --presidio (default: best installed English one)")

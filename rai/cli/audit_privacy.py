@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from rai.cli.commands import AuditCommand, csv_list, positive_int, probability
+from rai.cli.commands import AuditCommand, at_most, csv_list, positive_int, probability
+from rai.limits import MAX_BATCH_SIZE, MAX_BOOTSTRAP, MAX_CANARY_CANDIDATES, MAX_LENGTH_TOKENS, MAX_PROBE_FOLDS
 
 HELP = "what a trained classifier memorised: membership-inference attacks and canary exposure"
 
@@ -25,15 +26,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "non-members (default: a probe on the run's frozen base model, fitted on non-members; see docs/privacy.md)")
     p.add_argument("--max-members", type=positive_int, metavar="N", help="audit a random sample of N members (seeded)")
     p.add_argument("--max-non-members", type=positive_int, metavar="N", help="audit a random sample of N non-members (seeded)")
-    p.add_argument("--canary-candidates", type=positive_int, default=1000, metavar="M",
+    p.add_argument("--canary-candidates", type=at_most(positive_int, MAX_CANARY_CANDIDATES), default=1000, metavar="M",
                    help="random secrets scored per canary to estimate its rank (default 1000; the rank estimate resolves at most log2(M+1) bits)")
     p.add_argument("--exposure-estimator", choices=list(ESTIMATORS), default="rank",
                    help="rank: from the sampled rank (default); skewnorm: Carlini et al.'s fitted-tail extrapolation")
     p.add_argument("--confidence", type=probability, default=0.95, help="confidence of every interval and of the epsilon bound (default 0.95)")
-    p.add_argument("--bootstrap", type=positive_int, default=1000, metavar="B", help="bootstrap resamples for the AUC and advantage intervals")
-    p.add_argument("--probe-folds", type=positive_int, default=5, metavar="K", help="cross-fitting folds of the base-model probe (default 5)")
-    p.add_argument("--batch-size", type=positive_int, default=64, help="scoring batch size")
-    p.add_argument("--max-length", type=positive_int, help="token limit per text (default: the run's max_length)")
+    p.add_argument("--bootstrap", type=at_most(positive_int, MAX_BOOTSTRAP), default=1000, metavar="B", help="bootstrap resamples for the AUC and advantage intervals")
+    p.add_argument("--probe-folds", type=at_most(positive_int, MAX_PROBE_FOLDS), default=5, metavar="K", help="cross-fitting folds of the base-model probe (default 5)")
+    p.add_argument("--batch-size", type=at_most(positive_int, MAX_BATCH_SIZE), default=64, help="scoring batch size")
+    p.add_argument("--max-length", type=at_most(positive_int, MAX_LENGTH_TOKENS), help="token limit per text (default: the run's max_length)")
 
 
 def run(args: argparse.Namespace):

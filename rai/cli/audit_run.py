@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rai.cli.commands import AuditCommand
+from rai.config import config_section
 from rai.errors import EXIT_OK
 
 if TYPE_CHECKING:
@@ -31,12 +32,7 @@ if TYPE_CHECKING:
 
 ERR_NO_AUDITS = "no audit configured: give --config with a section per audit ({known})"
 ERR_SECTION = "section {name} must be a mapping of that audit's flags to values"
-ERR_CONFIG_ONLY = "must be a section of the --config file: a mapping of that audit's flags to values"
 ERR_UNAVAILABLE = "audit {name} cannot run here: {error}"
-
-
-def _config_only(value: str) -> Any:
-    raise argparse.ArgumentTypeError(ERR_CONFIG_ONLY)
 
 
 def other_audits() -> list[AuditCommand]:
@@ -53,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="audit.json", help="where to write the merged audit result")
     parser.add_argument("--seed", type=int, default=0, help="random seed passed to every audit")
     for name in names:
-        parser.add_argument(f"--{name}", dest=name, nargs="*", type=_config_only, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        parser.add_argument(f"--{name}", dest=name, nargs="*", type=config_section, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
 def _prepare(audit: AuditCommand, section: Any, args: argparse.Namespace) -> argparse.Namespace:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rai.cli.commands import AuditCommand, csv_list, non_negative_int, positive_float, positive_int, probability
+from rai.cli.commands import AuditCommand, at_most, csv_list, non_negative_int, positive_float, positive_int, probability
 from rai.errors import InputError
+from rai.limits import (MAX_BATCH_SIZE, MAX_BATCH_TOKENS, MAX_BOOTSTRAP, MAX_EXAMPLE_CHARS, MAX_EXAMPLES, MAX_LENGTH_TOKENS,
+                         MAX_NEW_TOKENS, MAX_SAMPLES)
 
 HELP = "toxic language in texts (a file) or in a causal LM's generations (RealToxicityPrompts / BOLD style)"
 ERR_MODE = "give either a texts file (PATH) or --generator MODEL_DIR with --prompts FILE, not both"
@@ -33,8 +35,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--generator", metavar="MODEL_DIR", help="a local causal LM (save_pretrained folder) to sample from")
     g.add_argument("--prompts", metavar="FILE", help="prompts file (CSV, JSONL, Parquet)")
     g.add_argument("--prompt-column", default="prompt", help="prompt column of --prompts (default: prompt)")
-    g.add_argument("--samples", type=positive_int, default=25, metavar="K", help="generations per prompt (default 25)")
-    g.add_argument("--max-new-tokens", type=positive_int, default=20, help="tokens per generation (default 20)")
+    g.add_argument("--samples", type=at_most(positive_int, MAX_SAMPLES), default=25, metavar="K", help="generations per prompt (default 25)")
+    g.add_argument("--max-new-tokens", type=at_most(positive_int, MAX_NEW_TOKENS), default=20, help="tokens per generation (default 20)")
     g.add_argument("--temperature", type=positive_float, default=1.0, help="sampling temperature (default 1.0)")
     g.add_argument("--top-p", type=top_p, default=0.9, help="nucleus sampling mass (default 0.9, as RealToxicityPrompts)")
     s = p.add_argument_group("scoring")
@@ -48,18 +50,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     s.add_argument("--trust-checkpoint", action="store_true",
                    help="allow a --checkpoint that needs full unpickling (runs code from the file: only for files you trust)")
     s.add_argument("--device", default="cpu", help="torch device for scoring and generation (default cpu)")
-    s.add_argument("--batch-size", type=positive_int, default=32, help="texts per scoring batch (default 32)")
-    s.add_argument("--max-batch-tokens", type=positive_int, metavar="N",
+    s.add_argument("--batch-size", type=at_most(positive_int, MAX_BATCH_SIZE), default=32, help="texts per scoring batch (default 32)")
+    s.add_argument("--max-batch-tokens", type=at_most(positive_int, MAX_BATCH_TOKENS), metavar="N",
                    help="tokens computed per scoring batch, padding included where the model runs padded "
                         "(default 128 x --batch-size): long texts go in smaller batches")
-    s.add_argument("--max-length", type=positive_int, help="token limit per text (default: the tokenizer's, as Detoxify)")
+    s.add_argument("--max-length", type=at_most(positive_int, MAX_LENGTH_TOKENS), help="token limit per text (default: the tokenizer's, as Detoxify)")
     r = p.add_argument_group("results")
     r.add_argument("--threshold", type=probability, default=0.5, help="a text is toxic when its score is >= this (default 0.5)")
-    r.add_argument("--bootstrap", type=positive_int, default=1000, metavar="B", help="bootstrap resamples for intervals (default 1000)")
+    r.add_argument("--bootstrap", type=at_most(positive_int, MAX_BOOTSTRAP), default=1000, metavar="B", help="bootstrap resamples for intervals (default 1000)")
     r.add_argument("--confidence", type=probability, default=0.95, help="interval confidence (default 0.95)")
     r.add_argument("--min-group-size", type=positive_int, default=1, metavar="N", help="groups smaller than N stay out of the gap")
-    r.add_argument("--examples", type=non_negative_int, default=10, metavar="N", help="most toxic examples kept (default 10; 0: none)")
-    r.add_argument("--example-chars", type=positive_int, default=200, metavar="N", help="examples are cut to N characters")
+    r.add_argument("--examples", type=at_most(non_negative_int, MAX_EXAMPLES), default=10, metavar="N", help="most toxic examples kept (default 10; 0: none)")
+    r.add_argument("--example-chars", type=at_most(positive_int, MAX_EXAMPLE_CHARS), default=200, metavar="N", help="examples are cut to N characters")
 
 
 def _check_mode(args: argparse.Namespace) -> bool:

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rai.config import csv_list  # noqa: F401 - re-exported: the comma-list type of every command
+
 if TYPE_CHECKING:
     from audit.result import AuditResult
 
@@ -37,10 +39,20 @@ class AuditCommand:
     run: Callable[[argparse.Namespace], "AuditResult"]
 
 
-def csv_list(value: str) -> list[str]:
-    """argparse type for comma-separated lists (`--sensitive sex,race`)."""
-    items = [v.strip() for v in str(value).split(",")]
-    return [v for v in items if v]
+ERR_TOO_LARGE = "must be at most {limit}, got {got}"
+
+
+def at_most(convert: Callable[[str], int], limit: int) -> Callable[[str], int]:
+    """`convert` (an argparse type such as `positive_int`) with an upper bound (`rai.limits`)."""
+    def bounded(value: str) -> int:
+        n = convert(value)
+        if n > limit:
+            raise argparse.ArgumentTypeError(ERR_TOO_LARGE.format(limit=limit, got=value))
+        return n
+
+    bounded.__name__ = getattr(convert, "__name__", "integer")  # argparse names it in "invalid ... value"
+    bounded.limit = limit  # type: ignore[attr-defined]  # for help and for the test that every size flag has one
+    return bounded
 
 
 def positive_int(value: str) -> int:

@@ -1,4 +1,4 @@
-"""`rai gate AUDIT --policy NAME|FILE [--baseline OLD] [--verdict verdict.json]`: the release decision.
+"""`rai gate AUDIT --policy NAME|PATH [--baseline OLD] [--verdict verdict.json]`: the release decision.
 
 Prints the verdict table, writes the verdict JSON atomically, and exits 0 (passed, warnings
 allowed), 1 (failed) or 2 (bad input: audit, baseline or policy).
@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 def add_policy_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
     """--policy and --baseline, shared by `rai gate` and `rai report`."""
-    parser.add_argument("--policy", metavar="NAME|FILE", required=required,
-                        help="a bundled policy (see `rai policy list`) or a policy YAML file")
+    parser.add_argument("--policy", metavar="NAME|PATH", required=required,
+                        help="a bundled policy by bare name (see `rai policy list`), or a policy file by path "
+                             "(./mine, policies/x.yaml, mine.yaml); a bare name never reads a file")
     parser.add_argument("--baseline", metavar="OLD.json", help="an earlier audit.json, for max_regression rules")
 
 

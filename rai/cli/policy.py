@@ -11,7 +11,7 @@ from rai.errors import EXIT_OK
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
     check = sub.add_parser("check", help="validate policy files (every problem, with file:line)", description="validate policy files")
-    check.add_argument("files", nargs="+", metavar="FILE", help="policy YAML files or bundled policy names")
+    check.add_argument("files", nargs="+", metavar="FILE", help="policy files given as paths (./mine, mine.yaml) or bundled policy names")
     sub.add_parser("list", help="list the bundled policies", description="list the bundled policies")
     show = sub.add_parser("show", help="print a bundled policy (a starting point for your own)", description="print a bundled policy")
     show.add_argument("name", metavar="NAME", help="a bundled policy name")
@@ -25,12 +25,12 @@ def _check(files: list[str]) -> int:
 
     problems = []
     for f in files:
-        text, source = read_policy_file(policies.resolve(f))
-        found = validate_policy_text(text, source)
+        file = read_policy_file(policies.resolve(f))
+        found = validate_policy_text(file.text, file.source)
         problems += found
         if not found:
-            pol = parse_policy_text(text, source)
-            print(f"{source}: ok (policy {pol.name}: {len(pol.rules)} rule(s), {len(pol.waivers)} waiver(s))")
+            pol = parse_policy_text(file.text, file.source, sha256=file.sha256)
+            print(f"{file.source}: ok (policy {pol.name}: {len(pol.rules)} rule(s), {len(pol.waivers)} waiver(s); sha256 {pol.sha256})")
     if problems:
         raise InputError("; ".join(str(p) for p in problems))
     return EXIT_OK

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from rai.cli.commands import Command, csv_list
+from rai.cli.commands import Command, at_most, csv_list
 from rai.errors import EXIT_OK
+from rai.limits import MAX_AUDIT_CANARIES, MAX_BATCH_SIZE, MAX_CANARIES, MAX_EPOCHS, MAX_LENGTH_TOKENS, MAX_LOGICAL_BATCH_SIZE
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     # Defaults come from TrainConfig (one source of truth); `training.config` imports no torch.
-    from training.config import DEFAULT_EPSILON, MAX_AUDIT_CANARIES, Accountant, GradSampleMode, LRSchedule, TrainConfig
+    from training.config import DEFAULT_EPSILON, Accountant, GradSampleMode, LRSchedule, TrainConfig
 
     d = TrainConfig(data="", out="")
     data = p.add_argument_group("data")
@@ -22,18 +23,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     data.add_argument("--id-column", help="id carried to predictions.csv (default: 'id' if present, else the row number)")
     data.add_argument("--group-columns", type=csv_list, default=[], metavar="COL,COL", help="columns carried to predictions.csv (for the fairness audit)")
     data.add_argument("--positive-label", help="binary labels: the positive class (default: the last in sorted order, e.g. 1, True, '>50K')")
-    data.add_argument("--max-length", type=int, default=d.max_length, help="tokens per text, longer texts are truncated (default %(default)s)")
-    data.add_argument("--audit-canaries", type=int, default=d.audit_canaries, metavar="M",
+    data.add_argument("--max-length", type=at_most(int, MAX_LENGTH_TOKENS), default=d.max_length, help="tokens per text, longer texts are truncated (default %(default)s)")
+    data.add_argument("--audit-canaries", type=at_most(int, MAX_AUDIT_CANARIES), default=d.audit_canaries, metavar="M",
                       help=f"plant M random-label canaries, each trained on with probability 1/2 (secret coin flips kept in "
                            f"private/audit_canaries.json), for the one-run privacy audit (default 0, at most {MAX_AUDIT_CANARIES})")
-    data.add_argument("--canaries", type=int, default=d.canaries, metavar="N", help="add N secret-bearing canary examples to the training data, for the privacy audit (default 0)")
+    data.add_argument("--canaries", type=at_most(int, MAX_CANARIES), default=d.canaries, metavar="N", help="add N secret-bearing canary examples to the training data, for the privacy audit (default 0)")
 
     model = p.add_argument_group("model and optimisation")
     model.add_argument("--model", metavar="PATH", help="local Hugging Face encoder (BERT, DistilBERT, RoBERTa, ...) or run directory (default: the packaged MiniLM)")
     model.add_argument("--out", required=True, metavar="DIR", help="run directory to create")
-    model.add_argument("--epochs", type=int, default=d.epochs, help="default %(default)s")
-    model.add_argument("--batch-size", type=int, default=d.batch_size, help="logical (expected) batch size; sampling rate q = 1/ceil(n/batch) (default %(default)s)")
-    model.add_argument("--max-physical-batch-size", type=int, default=d.max_physical_batch_size, help="largest batch in memory at once (default %(default)s)")
+    model.add_argument("--epochs", type=at_most(int, MAX_EPOCHS), default=d.epochs, help="default %(default)s")
+    model.add_argument("--batch-size", type=at_most(int, MAX_LOGICAL_BATCH_SIZE), default=d.batch_size, help="logical (expected) batch size; sampling rate q = 1/ceil(n/batch) (default %(default)s)")
+    model.add_argument("--max-physical-batch-size", type=at_most(int, MAX_BATCH_SIZE), default=d.max_physical_batch_size, help="largest batch in memory at once (default %(default)s)")
     model.add_argument("--learning-rate", type=float, default=d.learning_rate, help="AdamW learning rate (default %(default)s)")
     model.add_argument("--lr-schedule", choices=[s.value for s in LRSchedule], default=d.lr_schedule, help="constant, or linear decay to zero over the run (default %(default)s)")
     model.add_argument("--train-layers", default=d.train_layers, metavar="all|head|last:K", help="train all layers, the head only, or the last K encoder layers and the head (default %(default)s)")

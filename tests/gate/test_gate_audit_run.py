@@ -11,6 +11,7 @@ import pytest
 
 from rai.cli import audit_run
 from rai.cli.commands import AuditCommand
+from rai.config import ERR_SECTION_ONLY
 from rai.io import sha256_file
 
 TEXTS = "text,group\nhello there friend,a\nyou are an idiot,b\nhave a nice day,a\nwhat a stupid thing,b\nlovely weather,a\nshut up fool,b\n"
@@ -109,6 +110,6 @@ def test_bad_configs_exit_2_and_write_nothing(rai, tmp_path, texts, fake_registr
 
 def test_audit_settings_only_from_the_config_file(rai, tmp_path, fake_registry):
     code, _, err = rai("audit", "run", "--out", tmp_path / "a.json", "--alpha", "data=x")
-    assert code == 2 and audit_run.ERR_CONFIG_ONLY in err
+    assert code == 2 and ERR_SECTION_ONLY in err
     code, _, err = rai("audit", "run")
     assert code == 2 and "--out" in err

@@ -30,12 +30,17 @@ def test_gate_pass_prints_table_and_writes_verdict(rai, tmp_path):
     policy = policy_file(tmp_path, f"  - metric: {DPR}\n    min: 0.8\n")
     code, out, err = rai("gate", audit, "--policy", policy, "--verdict", tmp_path / "v.json")
     assert code == 0, err
-    lines = out.splitlines()
+    import hashlib
+
+    sha = hashlib.sha256(policy.read_bytes()).hexdigest()
+    assert out.splitlines()[0] == f"policy mine: {policy}, sha256 {sha}"  # which rules judged, exactly
+    lines = out.splitlines()[2:]
     assert lines[0].split() == ["rule", "record", "observed", "[interval]", "threshold", "status", "why"]
     assert f"{DPR}" in lines[2] and " sex " in lines[2] and "0.9 [0.85, 0.95]" in lines[2] and ">= 0.8" in lines[2] and "PASS" in lines[2]
     assert " race " in lines[3] and "0.82 [0.79, 0.86]" in lines[3]
     assert out.rstrip().endswith("PASS: policy mine, 1 rule(s): 1 pass")
     verdict = json.loads((tmp_path / "v.json").read_text())
+    assert verdict["policy"]["sha256"] == sha
     assert verdict["passed"] is True and [r["label"] for r in verdict["rules"][0]["records"]] == ["attribute=sex", "attribute=race"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp file left behind
 
@@ -93,7 +98,7 @@ def test_gate_prints_hostile_labels_without_control_characters(rai, tmp_path):
     code, out, _ = rai("gate", audit, "--policy", policy_file(tmp_path, f"  - metric: {DPR}\n    min: 0.8\n"))
     assert code == 1
     assert "\x1b" not in out and "\u202e" not in out and "[U+001B]" in out and "[U+202E]" in out
-    assert len(out.splitlines()) == 5  # header, rule line, one record row, blank, summary
+    assert len(out.splitlines()) == 7  # policy line, blank, header, rule line, one record row, blank, summary
 
 
 def test_policy_check_list_show(rai, tmp_path):

@@ -126,12 +126,12 @@ def test_unknown_metric_ids_in_wildcard_families_are_checked_per_segment():
 
 
 def test_regression_rule_needs_a_direction(monkeypatch):
-    from audit.metric_ids import MetricSpec
+    from audit.metric_ids import MetricSpec, Range
 
     text = "name: x\nrules:\n  - metric: fairness.demographic_parity_ratio\n    max_regression: 0.02\n"
     assert problems(text) == []
     # every documented id has a direction today; an id without one cannot carry a regression rule
-    monkeypatch.setattr(L, "lookup", lambda m: MetricSpec(m, "a count", "[0, inf)", "none"))
+    monkeypatch.setattr(L, "lookup", lambda m: MetricSpec(m, "a count", Range(0.0, count=True), "none"))
     assert problems(text) == ["p.yaml:4: " + L.ERR_NO_DIRECTION.format(where="rules[0]", metric="fairness.demographic_parity_ratio")]
 
 
