@@ -16,7 +16,7 @@ import yaml
 from rai.errors import InputError
 
 # Namespace attributes that describe the invocation rather than the work.
-INTERNAL_KEYS = frozenset({"config", "debug", "quiet", "command", "audit_name", "handler", "policy_command"})
+INTERNAL_KEYS = frozenset({"config", "debug", "quiet", "command", "audit_name", "handler", "policy_command", "outputs"})
 
 
 def load_yaml_mapping(path: str | Path, *, what: str = "config") -> dict[str, Any]:
