@@ -81,12 +81,19 @@ def _write_error(exc: OSError, path: str | os.PathLike, flag: str) -> InputError
     return InputError(ERR_WRITE.format(flag=flag, reason=reason), where=str(path))
 
 
-def _check_parents(path: Path, flag: str) -> None:
-    """The nearest existing ancestor must be a directory (`data.csv/out.json` is an exit 2, not a crash)."""
+def _check_parents(path: Path, flag: str, shown: str | None = None) -> None:
+    """The nearest existing ancestor must be a directory where files can be made (`data.csv/out.json`,
+    `/proc/x`, a read-only folder): found before the command's work, not after it."""
     for parent in path.parents:
         if parent.exists() or parent.is_symlink():
             if not parent.is_dir():
-                raise InputError(ERR_PARENT_NOT_DIR.format(flag=flag, parent=parent), where=str(path))
+                raise InputError(ERR_PARENT_NOT_DIR.format(flag=flag, parent=parent), where=shown or str(path))
+            try:  # a probe: made and removed at once (os.access says yes to root on /proc)
+                fd, probe = tempfile.mkstemp(prefix=".rai-probe.", dir=parent)
+                os.close(fd)
+                os.unlink(probe)
+            except OSError as exc:
+                raise _write_error(exc, shown or path, flag) from None
             return
 
 
@@ -116,6 +123,7 @@ class CommandOutputs:
         self._claims: dict[str, tuple[str, Path]] = {}  # real path -> (flag, path)
         self._staged: list[_Staged] = []
         self._created_dirs: list[Path] = []
+        self.committed: list[Path] = []  # what the last commit put in place, in staging order
         self.add_inputs(inputs)
 
     # checks
@@ -126,32 +134,32 @@ class CommandOutputs:
         for flag, path in list(self._claims.values()):
             self._check_not_input(path, flag)
 
-    def _check_not_input(self, path: Path, flag: str) -> None:
+    def _check_not_input(self, path: Path, flag: str, shown: str | None = None) -> None:
         me = _identity(path)
         for _, ident in self._inputs:
             if me.same(ident):
-                raise InputError(ERR_IS_INPUT.format(flag=flag), where=str(path))
+                raise InputError(ERR_IS_INPUT.format(flag=flag), where=shown or str(path))
 
     def claim(self, path: str | os.PathLike, flag: str, *, merge: bool = False, mergeable: bool = False) -> Path:
         """Check one output file before any work: not an input, not another output, parent a directory,
         and (unless `merge` or --force) not an existing file. `mergeable`: the error names --append/--replace.
         Claiming the same path for the same flag again is a no-op."""
-        p = Path(path)
+        p, shown = Path(path), str(path)  # messages name the path as the user spelled it
         key = os.path.realpath(p)
         previous = self._claims.get(key)
         if previous is not None:
             if previous[0] != flag:
-                raise InputError(ERR_TWO_OUTPUTS.format(first=previous[0], second=flag), where=str(p))
+                raise InputError(ERR_TWO_OUTPUTS.format(first=previous[0], second=flag), where=shown)
             return p
         for other_flag, other in self._claims.values():
             if _identity(other).same(_identity(p)):
-                raise InputError(ERR_TWO_OUTPUTS.format(first=other_flag, second=flag), where=str(p))
-        self._check_not_input(p, flag)
+                raise InputError(ERR_TWO_OUTPUTS.format(first=other_flag, second=flag), where=shown)
+        self._check_not_input(p, flag, shown)
         if p.is_dir():
-            raise InputError(ERR_IS_DIR.format(flag=flag), where=str(p))
-        _check_parents(p, flag)
+            raise InputError(ERR_IS_DIR.format(flag=flag), where=shown)
+        _check_parents(p, flag, shown)
         if (p.exists() or p.is_symlink()) and not merge and not self.force:
-            raise InputError((ERR_AUDIT_EXISTS if mergeable else ERR_EXISTS).format(flag=flag), where=str(p))
+            raise InputError((ERR_AUDIT_EXISTS if mergeable else ERR_EXISTS).format(flag=flag), where=shown)
         self._claims[key] = (flag, p)
         return p
 
@@ -210,6 +218,7 @@ class CommandOutputs:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(s.tmp)
         self._created_dirs.clear()
+        self.committed = [s.target for s in staged]
 
     def discard(self) -> None:
         for s in self._staged:

@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         "seconds": round(time.perf_counter() - started_all, 3),
     }
     args.outputs.write_text(args.out, audit_json_text(merged, where=args.out), "--out")
-    say(f"rai audit run: wrote {args.out} ({', '.join(a.name for a, _ in prepared)})")
+    say(f"rai audit run: ran {', '.join(a.name for a, _ in prepared)}")
     return EXIT_OK
 
 

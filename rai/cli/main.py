@@ -96,7 +96,6 @@ def run_audit(audit: AuditCommand, args: argparse.Namespace) -> int:
     if existing is not None:
         result = existing.merge(result, replace=args.replace, where=str(out))
     args.outputs.write_text(out, audit_json_text(result, where=str(out)), "--out")
-    say(f"rai audit {audit.name}: wrote {out}")
     return EXIT_OK
 
 
@@ -175,8 +174,13 @@ def execute(argv: Sequence[str]) -> int:
     with plan_outputs(args) as outputs:  # every staged output is renamed into place here, or none is
         args.outputs = outputs
         if isinstance(args.handler, AuditCommand) and args.handler.name != "run":
-            return run_audit(args.handler, args)
-        return int(args.handler.run(args))
+            code = run_audit(args.handler, args)
+        else:
+            code = int(args.handler.run(args))
+    name = f"audit {args.handler.name}" if isinstance(args.handler, AuditCommand) else args.handler.name
+    for path in outputs.committed:
+        say(f"rai {name}: wrote {path}")
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

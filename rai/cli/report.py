@@ -42,7 +42,6 @@ def run(args: argparse.Namespace) -> int:
         path = getattr(args, name)
         if path:
             args.outputs.write_text(path, render(audit, verdict, audit_path=args.audit), f"--{name}")
-            say(f"rai report: wrote {path}")
     if verdict is not None:
         say(f"rai report: {verdict.summary()}")
     return EXIT_OK
