@@ -377,8 +377,8 @@ def manifest(root: str | os.PathLike, *, exclude: str) -> dict[str, str]:
     return {rel: _sha256(p) for rel, p in sorted(files.items()) if rel != exclude}
 
 
-def _why_not_ours(root: Path, marker: str) -> str | None:
-    """None when `root` holds exactly the files its marker lists, with the listed contents."""
+def _why_not_ours(root: Path, marker: str, *, contents: bool = True) -> str | None:
+    """None when `root` holds exactly the files its marker lists (with the listed contents, if `contents`)."""
     files = _tree_files(root)
     if isinstance(files, str):
         return files
@@ -395,7 +395,7 @@ def _why_not_ours(root: Path, marker: str) -> str | None:
     for rel, digest in listed.items():
         if rel not in files:
             return f"{rel} is missing"
-        if _sha256(files[rel]) != digest:
+        if contents and _sha256(files[rel]) != digest:
             return f"{rel} was changed"
     return None
 
@@ -415,7 +415,10 @@ def fresh_output_dir(path: str | os.PathLike, *, marker: str, command: str, flag
     aside: Path | None = None
     created = not target.exists()
     if not created and any(target.iterdir()):
-        with _signals_held():  # moved away and checked where nobody else writes; never left aside by a stop
+        reason = _why_not_ours(target, marker, contents=False)  # a folder that is not ours is never moved
+        if reason is not None:
+            raise InputError(ERR_NOT_OURS.format(command=command, reason=reason, flag=flag), where=str(target))
+        with _signals_held():  # moved away, then hashed where nobody else writes; never left aside by a stop
             aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
             os.replace(target, aside / "previous")
             reason = _why_not_ours(aside / "previous", marker)
