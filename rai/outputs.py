@@ -43,6 +43,7 @@ ERR_EXISTS = "already exists ({flag}); add --force to overwrite it, or choose an
 ERR_AUDIT_EXISTS = ("already exists ({flag}); add --append or --replace to merge into it, --force to overwrite it, "
                     "or choose another path")
 ERR_IS_DIR = "is a directory ({flag}); expected a file name"
+ERR_NOT_REGULAR = "is not a regular file ({flag}): a device, pipe or socket is never replaced, even with --force"
 ERR_PARENT_NOT_DIR = "cannot write here ({flag}): {parent} is not a directory"
 ERR_WRITE = "cannot write ({flag}): {reason}"
 ERR_APPEARED = "appeared while this command ran ({flag}); nothing was written"
@@ -120,7 +121,7 @@ class CommandOutputs:
     def __init__(self, inputs: Iterable[str | os.PathLike] = (), *, force: bool = False) -> None:
         self.force = force
         self._inputs: list[tuple[str, _Identity]] = []
-        self._claims: dict[str, tuple[str, Path]] = {}  # real path -> (flag, path)
+        self._claims: dict[str, tuple[str, Path, bool]] = {}  # real path -> (flag, path, existed when claimed)
         self._staged: list[_Staged] = []
         self._created_dirs: list[Path] = []
         self.committed: list[Path] = []  # what the last commit put in place, in staging order
@@ -131,7 +132,7 @@ class CommandOutputs:
         """Register input paths; an output already claimed that is one of them is refused now."""
         for p in inputs:
             self._inputs.append((str(p), _identity(p)))
-        for flag, path in list(self._claims.values()):
+        for flag, path, _ in list(self._claims.values()):
             self._check_not_input(path, flag)
 
     def _check_not_input(self, path: Path, flag: str, shown: str | None = None) -> None:
@@ -151,16 +152,19 @@ class CommandOutputs:
             if previous[0] != flag:
                 raise InputError(ERR_TWO_OUTPUTS.format(first=previous[0], second=flag), where=shown)
             return p
-        for other_flag, other in self._claims.values():
+        for other_flag, other, _ in self._claims.values():
             if _identity(other).same(_identity(p)):
                 raise InputError(ERR_TWO_OUTPUTS.format(first=other_flag, second=flag), where=shown)
         self._check_not_input(p, flag, shown)
         if p.is_dir():
             raise InputError(ERR_IS_DIR.format(flag=flag), where=shown)
+        if p.exists() and not p.is_file():
+            raise InputError(ERR_NOT_REGULAR.format(flag=flag), where=shown)
         _check_parents(p, flag, shown)
-        if (p.exists() or p.is_symlink()) and not merge and not self.force:
+        existed = p.exists() or p.is_symlink()
+        if existed and not merge and not self.force:
             raise InputError((ERR_AUDIT_EXISTS if mergeable else ERR_EXISTS).format(flag=flag), where=shown)
-        self._claims[key] = (flag, p)
+        self._claims[key] = (flag, p, existed)
         return p
 
     # staging
@@ -176,7 +180,8 @@ class CommandOutputs:
             raise _write_error(exc, target, flag) from None
         os.close(fd)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
-        self._staged.append(_Staged(Path(tmp), target, flag, target.exists() or target.is_symlink()))
+        existed = self._claims[os.path.realpath(target)][2]  # as checked then: a file that appears later is kept
+        self._staged.append(_Staged(Path(tmp), target, flag, existed))
         return Path(tmp)
 
     def write_bytes(self, path: str | os.PathLike, data: bytes, flag: str) -> None:

@@ -29,7 +29,7 @@ from audit.pii.redact import RedactionSink, open_sink, placeholder, redact_text
 from audit.pii.summary import FileStats, PiiReport
 from rai.errors import InputError
 from rai.io import ERR_EMPTY, iter_table_chunks, table_format
-from rai.outputs import CommandOutputs
+from rai.outputs import ERR_WRITE, CommandOutputs
 from rai.progress import progress
 
 ERR_DUPLICATE_INPUT = "the same file is given twice"
@@ -206,6 +206,13 @@ def scan_files(request: ScanRequest, outputs: CommandOutputs | None = None) -> P
             finally:
                 if findings_fh is not None:
                     findings_fh.close()
+        except OSError as exc:  # a write failed (disk full, quota): name the outputs, remove what was staged
+            staged.discard()
+            if exc.filename is not None:
+                raise
+            where = " / ".join(str(p) for p in (request.findings_path, request.redact_path) if p)
+            raise InputError(ERR_WRITE.format(flag="--findings / --redact", reason=exc.strerror or type(exc).__name__),
+                             where=where) from None
         except BaseException:
             staged.discard()
             raise

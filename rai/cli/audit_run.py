@@ -119,6 +119,7 @@ def record_inputs(result: "AuditResult", ns: argparse.Namespace, outputs: tuple[
 
 def run(args: argparse.Namespace) -> int:
     from audit.result import audit_json_text
+    from rai.cli.main import recorded_inputs
     from rai.config import resolved_config
     from rai.errors import InputError
     from rai.io import describe_input
@@ -142,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(ERR_UNAVAILABLE.format(name=audit.name, error=exc)) from None
         result.record_run(audit.name, resolved_config(ns), time.perf_counter() - started, seed=args.seed)
         record_inputs(result, ns, (*audit.outputs, *audit.output_dirs))
+        args.outputs.add_inputs(recorded_inputs(result))
         merged = result if merged is None else merged.merge(result, where=args.out)
     assert merged is not None
     merged.provenance["audit_run"] = {

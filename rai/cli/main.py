@@ -10,6 +10,7 @@ import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rai import __version__
 from rai.cli.commands import AuditCommand, Command, add_force_argument, seed
@@ -18,6 +19,9 @@ from rai.config import apply_config, load_yaml_mapping, resolved_config
 from rai.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, InputError, Interrupted, Stopped, printable
 from rai.outputs import CommandOutputs, stop_on_signals
 from rai.progress import say, set_quiet
+
+if TYPE_CHECKING:
+    from audit.result import AuditResult
 
 ERR_STOPPED = "rai: stopped by signal {signum}; no output was written"
 
@@ -92,11 +96,17 @@ def run_audit(audit: AuditCommand, args: argparse.Namespace) -> int:
         raise InputError(ERR_COLLISION.format(names=audit.name, path=out))
     started = time.perf_counter()
     result = audit.run(args)
+    args.outputs.add_inputs(recorded_inputs(result))  # files found inside an input folder (a run's predictions.csv)
     result.record_run(audit.name, resolved_config(args), time.perf_counter() - started, seed=args.seed)
     if existing is not None:
         result = existing.merge(result, replace=args.replace, where=str(out))
     args.outputs.write_text(out, audit_json_text(result, where=str(out)), "--out")
     return EXIT_OK
+
+
+def recorded_inputs(result: "AuditResult") -> list[str]:
+    """The input files an audit recorded in its result: outputs must not replace them either."""
+    return [str(i["path"]) for i in result.subject.get("inputs", []) if isinstance(i, dict) and i.get("path")]
 
 
 _NOT_PATHS = frozenset({"command", "audit_name", "handler", "quiet", "debug", "force", "append", "replace", "outputs"})

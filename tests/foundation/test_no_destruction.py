@@ -79,6 +79,18 @@ def test_an_input_reached_through_a_symlink_or_a_hard_link_is_still_an_input(rai
              before, workdir)
 
 
+def test_a_file_an_audit_found_inside_an_input_folder_is_an_input_too(rai, workdir):
+    run = workdir / "run"
+    run.mkdir()
+    shutil.copy(workdir / "good.csv", run / "predictions.csv")
+    before = _tree(workdir)
+    err = _refused(rai("audit", "fairness", "run", "--sensitive", "sex", "--n-boot", "0", "--out", "run/predictions.csv",
+                       "--force", "--quiet"), before, workdir)
+    from rai.outputs import ERR_IS_INPUT
+
+    assert err.endswith(ERR_IS_INPUT.format(flag="--out"))
+
+
 def test_toxicity_out_over_its_input_is_refused(rai, workdir):
     before = _tree(workdir)
     _refused(rai("audit", "toxicity", "texts.csv", "--backend", "profanity-check", "--bootstrap", "10", "--out", "texts.csv"),
@@ -258,6 +270,38 @@ def test_output_file_system_errors_are_exit_2_naming_the_path(rai, workdir, argv
     before = _tree(workdir)
     err = _refused(rai(*argv), before, workdir)
     assert err.startswith(f"rai: error: {path}: ")
+
+
+def test_a_device_is_never_replaced_even_with_force(rai, workdir):
+    from rai.outputs import ERR_NOT_REGULAR
+
+    before = _tree(workdir)
+    err = _refused(rai("report", "audit.json", "--markdown", "/dev/null", "--force"), before, workdir)
+    assert err == f"rai: error: /dev/null: {ERR_NOT_REGULAR.format(flag='--markdown')}"
+    assert Path("/dev/null").is_char_device()
+
+
+def test_a_write_that_fails_part_way_is_exit_2_naming_the_output(workdir):
+    """A streamed output that hits a size limit (as a full disk would) is exit 2 naming it; nothing is left."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    with open(workdir / "big.csv", "w") as fh:
+        fh.write("text\n" + "".join(f"mail user{i}@example.com now\n" for i in range(5000)))
+    before = _tree(workdir)
+
+    def limit():  # EFBIG instead of SIGXFSZ, past 64 KiB per file
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+    root = str(Path(__file__).parents[2])
+    proc = subprocess.run([sys.executable, "-m", "rai.cli.main", "audit", "pii", "big.csv", "--out", "a.json", "--findings", "f.jsonl"],
+                          cwd=workdir, env={**os.environ, "PYTHONPATH": root}, preexec_fn=limit, capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines()[-1] == "rai: error: f.jsonl: cannot write (--findings / --redact): File too large"
+    assert _tree(workdir) == before
 
 
 @pytest.mark.parametrize("argv", [
