@@ -417,35 +417,35 @@ def fresh_output_dir(path: str | os.PathLike, *, marker: str, command: str, flag
     moved back. The block must write `marker` (with `manifest`) last.
     """
     target = check_output_dir(path, flag, inputs)
-    aside: Path | None = None
+    aside: Path | None = None  # where the previous output waits
     created = not target.exists()
+    made = False  # whether `target` now holds this run's work
     if not created and any(target.iterdir()):
         reason = _why_not_ours(target, marker, contents=False)  # a folder that is not ours is never moved
         if reason is not None:
             raise InputError(ERR_NOT_OURS.format(command=command, reason=reason, flag=flag), where=str(target))
-        with _signals_held():  # moved away, then hashed where nobody else writes; never left aside by a stop
-            aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            os.replace(target, aside / "previous")
-            reason = _why_not_ours(aside / "previous", marker)
-            if reason is not None:
-                os.replace(aside / "previous", target)
-                aside.rmdir()
-                raise InputError(ERR_NOT_OURS.format(command=command, reason=reason, flag=flag), where=str(target))
-        created = True
     try:
-        target.mkdir(parents=True, exist_ok=not created)
-    except OSError as exc:
-        if aside is not None:
-            os.replace(aside / "previous", target)
-            aside.rmdir()
-        raise _write_error(exc, target, flag) from None
-    try:
+        # Every step that moves or makes a folder runs with SIGTERM/SIGINT held off, so a stop finds
+        # each folder either where it was or recorded for the cleanup below.
+        with _signals_held():
+            if not created and any(target.iterdir()):
+                aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+                os.replace(target, aside / "previous")  # hashed where nobody else writes
+                created = True
+                reason = _why_not_ours(aside / "previous", marker)
+                if reason is not None:
+                    raise InputError(ERR_NOT_OURS.format(command=command, reason=reason, flag=flag), where=str(target))
+            try:
+                target.mkdir(parents=True, exist_ok=not created)
+            except OSError as exc:
+                raise _write_error(exc, target, flag) from None
+            made = True
         yield target
     except BaseException:
         with _signals_held():
-            if created:
+            if made and created:
                 shutil.rmtree(target, ignore_errors=True)
-            else:  # an empty directory the user made: empty it again, keep it
+            elif made:  # an empty directory the user made: empty it again, keep it
                 for child in list(target.iterdir()):
                     shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()  # type: ignore[func-returns-value]
             if aside is not None:
@@ -453,7 +453,8 @@ def fresh_output_dir(path: str | os.PathLike, *, marker: str, command: str, flag
                 aside.rmdir()
         raise
     if aside is not None:
-        shutil.rmtree(aside, ignore_errors=True)
+        with _signals_held():
+            shutil.rmtree(aside, ignore_errors=True)
 
 
 def marker_text(root: str | os.PathLike, marker: str, info: dict[str, Any]) -> str:
