@@ -90,9 +90,10 @@ def _check_parents(path: Path, flag: str, shown: str | None = None) -> None:
             if not parent.is_dir():
                 raise InputError(ERR_PARENT_NOT_DIR.format(flag=flag, parent=parent), where=shown or str(path))
             try:  # a probe: made and removed at once (os.access says yes to root on /proc)
-                fd, probe = tempfile.mkstemp(prefix=".rai-probe.", dir=parent)
-                os.close(fd)
-                os.unlink(probe)
+                with _signals_held():
+                    fd, probe = tempfile.mkstemp(prefix=".rai-probe.", dir=parent)
+                    os.close(fd)
+                    os.unlink(probe)
             except OSError as exc:
                 raise _write_error(exc, shown or path, flag) from None
             return
@@ -171,17 +172,18 @@ class CommandOutputs:
     def temp_for(self, path: str | os.PathLike, flag: str) -> Path:
         """A new temporary file beside `path` (claimed first), renamed over it by `commit()`."""
         target = self.claim(path, flag)
-        try:
-            missing = [d for d in [target.parent, *target.parent.parents] if not d.exists()]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._created_dirs.extend(missing)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        except OSError as exc:
-            raise _write_error(exc, target, flag) from None
+        existed = self._claims[os.path.realpath(target)][2]  # as checked then: a file that appears later is kept
+        with _signals_held():  # recorded as soon as it exists, so a stop cannot orphan it
+            try:
+                missing = [d for d in [target.parent, *target.parent.parents] if not d.exists()]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._created_dirs.extend(missing)
+                fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            except OSError as exc:
+                raise _write_error(exc, target, flag) from None
+            self._staged.append(_Staged(Path(tmp), target, flag, existed))
         os.close(fd)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
-        existed = self._claims[os.path.realpath(target)][2]  # as checked then: a file that appears later is kept
-        self._staged.append(_Staged(Path(tmp), target, flag, existed))
         return Path(tmp)
 
     def write_bytes(self, path: str | os.PathLike, data: bytes, flag: str) -> None:
