@@ -23,7 +23,7 @@ from rai.progress import say, set_quiet
 if TYPE_CHECKING:
     from audit.result import AuditResult
 
-ERR_STOPPED = "rai: stopped by signal {signum}; no output was written"
+ERR_STOPPED = "rai: stopped by signal {signum} before the command finished; the files it had staged were removed"
 
 
 class _Parser(argparse.ArgumentParser):
