@@ -21,7 +21,7 @@ from audit.metric_ids import lookup
 from rai import __version__
 from rai.documents import loads_json
 from rai.errors import InputError
-from rai.io import atomic_write_json, describe_input
+from rai.io import atomic_write_text, describe_input, to_json_text
 
 SCHEMA_ID = "rai.audit/1"
 LIBRARIES = ("torch", "transformers", "opacus", "fairlearn", "detoxify", "pandas", "numpy", "scikit-learn", "jinja2")
@@ -250,8 +250,13 @@ def read_audit(path: str | Path) -> AuditResult:
     return AuditResult.from_dict(loads_json(text, where=str(path)), where=str(path))
 
 
-def write_audit(path: str | Path, result: AuditResult) -> None:
-    """Write only what `read_audit` would accept (e.g. a run's privacy.json with a negative epsilon is refused here)."""
+def audit_json_text(result: AuditResult, *, where: str) -> str:
+    """The validated JSON text of `result`: only what `read_audit` would accept (e.g. a run's privacy.json
+    with a negative epsilon is refused here). The CLI stages it with the command's other outputs."""
     d = result.to_dict()
-    validate_audit_dict(d, where=f"{path} (not written)")
-    atomic_write_json(path, d)
+    validate_audit_dict(d, where=where)
+    return to_json_text(d)
+
+
+def write_audit(path: str | Path, result: AuditResult) -> None:
+    atomic_write_text(path, audit_json_text(result, where=f"{path} (not written)"))

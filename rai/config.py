@@ -24,7 +24,7 @@ from rai.documents import load_yaml
 from rai.errors import InputError
 
 # Namespace attributes that describe the invocation rather than the work.
-INTERNAL_KEYS = frozenset({"config", "debug", "quiet", "command", "audit_name", "handler", "policy_command"})
+INTERNAL_KEYS = frozenset({"config", "debug", "quiet", "command", "audit_name", "handler", "policy_command", "outputs"})
 
 ERR_NOT_FOUND = "{what} file not found"
 ERR_YAML = "invalid YAML: {problem}"

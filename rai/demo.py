@@ -21,12 +21,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from rai.errors import EXIT_GATE_FAILED, EXIT_OK, InputError, Interrupted
+from rai.errors import EXIT_GATE_FAILED, EXIT_OK, Interrupted
 from rai.io import atomic_write_text
+from rai.outputs import fresh_output_dir, marker_text
 
 HELDOUT_SHARE = 0.3  # of the balanced pool, kept out of training as membership-inference non-members
-ERR_OUT_NOT_DEMO = "exists and is not a previous demo output (choose another --out)"
-ERR_DEMO_STOPPED = "rai demo: stopped by a signal; {out} was removed (run `rai demo` again)"
+ERR_DEMO_STOPPED = "rai demo: stopped by a signal; nothing was left in {out} (run `rai demo` again)"
 DEMO_MARKER = "demo.json"
 
 # Synthetic PII planted in the training data (reserved example domains, test card and IBAN numbers),
@@ -179,32 +179,20 @@ def _run_dirs(out: Path) -> tuple[Path, Path]:
     return out / "runs" / "dp-eps8", out / "runs" / "baseline-nodp"
 
 
-def _check_out(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / DEMO_MARKER).exists())):
-        raise InputError(ERR_OUT_NOT_DEMO, where=str(out))
-
-
 def run_demo(out: str | Path, *, quick: bool = False, seed: int = 0, quiet: bool = False,
              echo: Callable[[str], None] = print) -> DemoOutcome:
-    """Run every step into `out` (a previous demo there is replaced) and return what it found.
+    """Run every step into `out` and return what it found.
 
-    A demo that fails part-way removes `out` again: no half-written demo is left behind.
+    `out` must be new, empty, or a previous demo output that nobody changed: its demo.json lists the
+    SHA-256 of every file, and a folder holding anything else is refused and left alone
+    (`rai.outputs.fresh_output_dir`). A demo that fails part-way, or is stopped by a signal, removes
+    what it wrote and puts the previous demo back: no half-written demo is left behind.
     """
-    import shutil
-
-    out = Path(out)
-    _check_out(out)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
     try:
-        return _run_steps(out, QUICK if quick else FULL, quick=quick, seed=seed, quiet=quiet, echo=echo)
-    except Interrupted as exc:  # the training step's checkpoint goes with the rest: say so, not "--resume"
-        shutil.rmtree(out, ignore_errors=True)
+        with fresh_output_dir(out, marker=DEMO_MARKER, command="rai demo") as path:
+            return _run_steps(path, QUICK if quick else FULL, quick=quick, seed=seed, quiet=quiet, echo=echo)
+    except Interrupted as exc:  # the training step's checkpoint went with the rest: say so, not "--resume"
         raise Interrupted(ERR_DEMO_STOPPED.format(out=out), signum=exc.signum) from None
-    except BaseException:
-        shutil.rmtree(out, ignore_errors=True)
-        raise
 
 
 def _run_steps(out: Path, plan: DemoPlan, *, quick: bool, seed: int, quiet: bool, echo: Callable[[str], None]) -> DemoOutcome:
@@ -236,8 +224,8 @@ def _run_steps(out: Path, plan: DemoPlan, *, quick: bool, seed: int, quiet: bool
                           audit=json.loads((out / "audit.json").read_text(encoding="utf-8")),
                           baseline_audit=json.loads((out / "audit-baseline.json").read_text(encoding="utf-8")),
                           timings=steps.timings)
-    atomic_write_text(out / DEMO_MARKER, json.dumps({"quick": quick, "seed": seed, "passed": outcome.passed,
-                                                     "timings": steps.timings}, indent=2) + "\n")
+    atomic_write_text(out / DEMO_MARKER, marker_text(out, DEMO_MARKER, {"quick": quick, "seed": seed, "passed": outcome.passed,
+                                                                        "timings": steps.timings}))
     return outcome
 
 

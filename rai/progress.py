@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 from tqdm.auto import tqdm
 
+from rai.errors import printable
+
 T = TypeVar("T")
 
 _QUIET = False
@@ -32,4 +34,4 @@ def progress(iterable: Iterable[T] | None = None, *, total: int | None = None, d
 def say(message: str) -> None:
     """A status line on stderr, suppressed by --quiet."""
     if not _QUIET:
-        print(message, file=sys.stderr, flush=True)
+        print(printable(message), file=sys.stderr, flush=True)

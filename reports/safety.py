@@ -14,8 +14,10 @@ _INVISIBLE = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u2
 # Code points XML 1.0 forbids even as character references (besides the controls above).
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # Markdown (GFM) syntax characters: emphasis, code, links and images, raw HTML and entities, table
-# pipes, headings, mentions and math. All are ASCII punctuation, which CommonMark lets us backslash-escape.
-_MARKDOWN_SYNTAX = frozenset("\\`*_~[]()!<>&|#@$")
+# pipes, headings, mentions and math; and ':' and '.', whose escapes break GitHub's extended autolinks
+# (`https://…`, `www.…`, `user@host.org`, bare domains in other renderers), which need them unescaped.
+# All are ASCII punctuation, which CommonMark lets us backslash-escape.
+_MARKDOWN_SYNTAX = frozenset("\\`*_~[]()!<>&|#@$:.")
 
 
 def neutralize(text: str) -> str:
@@ -32,8 +34,8 @@ def one_line(text: str) -> str:
 def markdown_text(text: object) -> str:
     """A user string as inert Markdown text, safe inside a GitHub table cell.
 
-    Every Markdown syntax character is backslash-escaped, so no link, image, raw HTML, entity,
-    emphasis, math or table pipe survives; '@' also gets a word joiner so GitHub does not turn a
+    Every Markdown syntax character is backslash-escaped, so no link (autolinks included), image,
+    raw HTML, entity, emphasis, math or table pipe survives; '@' also gets a word joiner so GitHub does not turn a
     group name into a mention.
     """
     out = []

@@ -12,7 +12,7 @@ Files: `scan_files(ScanRequest(paths, columns, ScanConfig(...)))` returns a `Pii
 from audit.pii.config import ScanConfig
 from audit.pii.engine import DEFAULT_MIN_SCORE, Scanner
 from audit.pii.recognizer import Finding, Pattern, PatternRecognizer, Recognizer
-from audit.pii.redact import mask_pii, placeholder, redact_text
+from audit.pii.redact import WITHHELD, mask_pii, placeholder, quotable, quote_scanner, redact_text
 from audit.pii.registry import (
     BUILTIN_ENTITIES,
     RecognizerOptions,
@@ -25,5 +25,5 @@ from audit.pii.summary import FileStats, PiiReport
 __all__ = [
     "BUILTIN_ENTITIES", "DEFAULT_MIN_SCORE", "FileStats", "Finding", "Pattern", "PatternRecognizer", "PiiReport",
     "Recognizer", "RecognizerOptions", "RecognizerRegistry", "ScanConfig", "ScanRequest", "Scanner", "default_registry",
-    "mask_pii", "placeholder", "redact_text", "scan_files",
+    "WITHHELD", "mask_pii", "placeholder", "quotable", "quote_scanner", "redact_text", "scan_files",
 ]

@@ -9,6 +9,7 @@ so every field that was not scanned is written back unchanged.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -50,6 +51,31 @@ def mask_pii(texts: Sequence[str], scanner: "Scanner | None" = None) -> list[str
     for text, findings in zip(texts, scanner.scan(list(texts))):
         out.append(redact_text(text, findings, lambda f, t=text: scanner.mask(f.entity, t[f.start:f.end]), by_finding=True))
     return out
+
+
+WITHHELD = "[withheld: may contain PII]"
+# Seven or more digits in one run, allowing the separators that phone, card, account and id numbers use.
+# Masked previews keep at most four digits, so such a run is something the scanner did not recognise.
+_DIGIT_RUN = re.compile(r"\d(?:[\s\-./()+]*\d){6,}")
+
+
+def quote_scanner() -> "Scanner":
+    """The widest scanner: phone formats of every region, findings at any score. Quoting audits use it,
+    so a quote is never less masked than any `rai audit pii` setting would have it."""
+    import phonenumbers
+
+    from audit.pii.config import ScanConfig
+
+    return ScanConfig(phone_regions=tuple(sorted(phonenumbers.SUPPORTED_REGIONS)), min_score=0.0).build()
+
+
+def quotable(texts: Sequence[str], scanner: "Scanner | None" = None) -> list[str]:
+    """`texts` masked (`mask_pii` with `quote_scanner`), and each withheld whole (`WITHHELD`) when
+    the masking cannot vouch for it: a run of seven or more digits survived (a number of a format
+    the scanner does not know). Fails closed: a withheld quote costs a reader an example, a leak
+    cannot be taken back."""
+    masked = mask_pii(texts, scanner or quote_scanner())
+    return [WITHHELD if _DIGIT_RUN.search(t) else t for t in masked]
 
 
 def placeholder(entity: str) -> str:

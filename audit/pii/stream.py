@@ -3,7 +3,8 @@
 Memory stays constant: chunks are read with `rai.io.iter_table_chunks`, at most `2 * workers`
 chunks are in flight, findings go straight to a staged file. Results are consumed in input order,
 so any number of workers gives exactly the result of one. Nothing is renamed into place until
-every file was scanned (`StagedOutputs`).
+every file was scanned: the findings file and redacted copies are staged in the command's
+`rai.outputs.CommandOutputs`, which also refuses an output that is an input or an existing file.
 """
 
 from __future__ import annotations
@@ -22,16 +23,16 @@ import pandas as pd
 
 from audit.pii.config import ScanConfig
 from audit.pii.engine import Scanner
-from audit.pii.outputs import StagedOutputs, open_text
+from audit.pii.outputs import open_text
 from audit.pii.recognizer import Finding
 from audit.pii.redact import RedactionSink, open_sink, placeholder, redact_text
 from audit.pii.summary import FileStats, PiiReport
 from rai.errors import InputError
 from rai.io import ERR_EMPTY, iter_table_chunks, table_format
+from rai.outputs import ERR_WRITE, CommandOutputs
 from rai.progress import progress
 
 ERR_DUPLICATE_INPUT = "the same file is given twice"
-ERR_OUTPUT_IS_INPUT = "refusing to overwrite an input file"
 ERR_REDACT_FORMAT = "the redacted copy must have the input's format ({fmt}); name it like the input, e.g. {example}"
 ERR_REDACT_NAMES = "two inputs share the file name {name}; redact them in separate runs"
 ERR_REDACT_DIR = "with several inputs --redact must be a directory (it is created if missing)"
@@ -129,7 +130,7 @@ def _results(chunks: Iterator[Chunk], scanner: Scanner | None, executor: Executo
 
 
 def _check_inputs(request: ScanRequest) -> None:
-    """Fail before writing anything: files, formats, columns, output paths."""
+    """Fail before writing anything: files, formats, columns."""
     seen = set()
     for path in request.paths:
         key = os.path.realpath(path)
@@ -139,10 +140,6 @@ def _check_inputs(request: ScanRequest) -> None:
         first = next(iter_table_chunks(path, columns=request.columns, chunk_rows=100), None)
         if first is None or first.empty:
             raise InputError(ERR_EMPTY, where=str(path))  # an empty input must not read as "no PII"
-    outputs = [p for p in (request.findings_path, request.redact_path) if p is not None]
-    for out in outputs:
-        if os.path.realpath(out) in seen:
-            raise InputError(ERR_OUTPUT_IS_INPUT, where=str(out))
 
 
 def redaction_targets(paths: Sequence[Path], redact: Path) -> list[Path]:
@@ -165,14 +162,22 @@ def redaction_targets(paths: Sequence[Path], redact: Path) -> list[Path]:
     return [redact / p.name for p in paths]
 
 
-def scan_files(request: ScanRequest) -> PiiReport:
-    """Scan every file and return the report; write the findings file and redacted copies if asked."""
+def scan_files(request: ScanRequest, outputs: CommandOutputs | None = None) -> PiiReport:
+    """Scan every file and return the report; write the findings file and redacted copies if asked.
+
+    With `outputs` (the CLI's), they are staged there and appear with the command's other outputs;
+    without, they appear when the scan succeeds. Either way an output that is an input, or an
+    existing file (unless the outputs were made with force), is refused before the scan starts.
+    """
+    own = outputs is None
+    staged = CommandOutputs(request.paths) if outputs is None else outputs
+    staged.add_inputs(request.paths)
     _check_inputs(request)
     targets = redaction_targets(request.paths, request.redact_path) if request.redact_path else []
-    input_keys = {os.path.realpath(p) for p in request.paths}
+    if request.findings_path:
+        staged.claim(request.findings_path, "--findings")
     for target in targets:
-        if os.path.realpath(target) in input_keys:
-            raise InputError(ERR_OUTPUT_IS_INPUT, where=str(target))
+        staged.claim(target, "--redact")
     config = request.config
     report = PiiReport(entities=config.scanned_entities, columns=request.columns, min_score=config.min_score,
                        backend="rai+presidio" if config.presidio_model else "rai", revealed=request.reveal,
@@ -186,13 +191,13 @@ def scan_files(request: ScanRequest) -> PiiReport:
     else:
         scanner = config.build()
     try:
-        with StagedOutputs() as staged:
+        try:
             findings_fh = None
             if request.findings_path:
-                findings_fh = open_text(staged.temp_for(request.findings_path), "w", suffix_of=request.findings_path)
+                findings_fh = open_text(staged.temp_for(request.findings_path, "--findings"), "w", suffix_of=request.findings_path)
             try:
                 for i, path in enumerate(request.paths):
-                    sink = open_sink(path, staged.temp_for(targets[i]), targets[i], request.columns) if targets else None
+                    sink = open_sink(path, staged.temp_for(targets[i], "--redact"), targets[i], request.columns) if targets else None
                     try:
                         report.files.append(_scan_file(path, request, scanner, executor, report, findings_fh, sink))
                     finally:
@@ -201,6 +206,18 @@ def scan_files(request: ScanRequest) -> PiiReport:
             finally:
                 if findings_fh is not None:
                     findings_fh.close()
+        except OSError as exc:  # a write failed (disk full, quota): name the outputs, remove what was staged
+            staged.discard()
+            if exc.filename is not None:
+                raise
+            where = " / ".join(str(p) for p in (request.findings_path, request.redact_path) if p)
+            raise InputError(ERR_WRITE.format(flag="--findings / --redact", reason=exc.strerror or type(exc).__name__),
+                             where=where) from None
+        except BaseException:
+            staged.discard()
+            raise
+        if own:
+            staged.commit()
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)

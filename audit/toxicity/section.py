@@ -146,14 +146,14 @@ class _Builder:
     def examples_block(self, label: str) -> dict[str, Any]:
         scores = self.scores(label)
         flat = np.argsort(-scores.ravel(), kind="stable")[: max(0, self.s.examples)]
-        from audit.pii import ScanConfig, mask_pii
+        from audit.pii import quotable, quote_scanner
 
-        pii = ScanConfig().build()  # quoted texts never carry raw PII into the audit (masked previews instead)
+        pii = quote_scanner()  # quoted texts never carry PII into the audit: masked, or withheld when unsure
         items = []
         for f in flat:
             i, j = divmod(int(f), scores.shape[1])
-            text, cut = _clip(mask_pii([self.u.texts[i][j]], pii)[0], self.s.example_chars)
-            item = {k: (_clip(mask_pii([v], pii)[0], self.s.example_chars)[0] if isinstance(v, str) else v)
+            text, cut = _clip(quotable([self.u.texts[i][j]], pii)[0], self.s.example_chars)
+            item = {k: (_clip(quotable([v], pii)[0], self.s.example_chars)[0] if isinstance(v, str) else v)
                     for k, v in self.u.meta[i].items()}
             item.update(score=float(scores[i, j]), text=text, text_truncated=cut,
                         scores={lab: float(self.u.values[i, j, k]) for k, lab in enumerate(self.u.labels)})

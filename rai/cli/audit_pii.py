@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rai.cli.commands import AuditCommand, at_most, csv_list, non_negative_int, positive_int
-from rai.errors import InputError
+from rai.errors import InputError, printable
 from rai.limits import MAX_CHUNK_ROWS, MAX_EXAMPLES, MAX_WORKERS
 from rai.progress import say
 
@@ -18,7 +17,6 @@ if TYPE_CHECKING:
 
 ERR_NO_COLUMNS = "--columns needs at least one column name"
 ERR_SPACY_WITHOUT_PRESIDIO = "--spacy-model only applies with --presidio"
-ERR_OUT_CLASH = "--out must differ from the inputs, --findings and --redact"
 REVEAL_WARNING = ("rai: WARNING: --reveal is set: raw PII values will be written to {where}. "
                   "Treat these files as sensitive data.")
 
@@ -48,19 +46,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--spacy-model", metavar="NAME_OR_DIR", help="spaCy pipeline for --presidio (default: best installed English one)")
 
 
-def _check_out(args: argparse.Namespace, paths: list[Path]) -> None:
-    """Fail before scanning if --out clashes with an input, --findings or --redact.
-
-    (An --append to an --out that already holds a pii section is refused by the audit group, before this runs.)
-    """
-    out = getattr(args, "out", None)
-    if not out:
-        return
-    others = [*paths, *(Path(p) for p in (args.findings, args.redact) if p)]
-    if os.path.realpath(out) in {os.path.realpath(p) for p in others}:
-        raise InputError(ERR_OUT_CLASH, where=str(out))
-
-
 def run(args: argparse.Namespace) -> "AuditResult":
     from audit.pii import ScanConfig, ScanRequest, scan_files
     from audit.pii.presidio_backend import resolve_model
@@ -71,7 +56,6 @@ def run(args: argparse.Namespace) -> "AuditResult":
     if args.spacy_model and not args.presidio:
         raise InputError(ERR_SPACY_WITHOUT_PRESIDIO)
     paths = [Path(p) for p in args.paths]
-    _check_out(args, paths)
     config = ScanConfig(entities=tuple(args.entities) if args.entities else None, min_score=args.min_score,
                         phone_regions=tuple(args.phone_regions),
                         presidio_model=resolve_model(args.spacy_model) if args.presidio else None)
@@ -80,8 +64,8 @@ def run(args: argparse.Namespace) -> "AuditResult":
                           redact_path=Path(args.redact) if args.redact else None, reveal=args.reveal, examples=args.examples)
     if args.reveal:  # printed even with --quiet: the user must not miss it
         where = " and ".join(x for x in (getattr(args, "out", None) or "the audit result", args.findings) if x)
-        print(REVEAL_WARNING.format(where=where), file=sys.stderr, flush=True)
-    report = scan_files(request)
+        print(printable(REVEAL_WARNING.format(where=where)), file=sys.stderr, flush=True)
+    report = scan_files(request, args.outputs)
     result = AuditResult()
     for stats in report.files:
         result.add_input(stats.path, stats.records)
@@ -92,4 +76,4 @@ def run(args: argparse.Namespace) -> "AuditResult":
 
 
 AUDIT = AuditCommand(name="pii", help="scan text columns of data files for PII (emails, phones, cards, IBANs, keys, ...)",
-                     add_arguments=add_arguments, run=run)
+                     add_arguments=add_arguments, run=run, outputs=("findings",), output_dirs=("redact",))

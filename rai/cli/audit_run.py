@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rai.cli.commands import AuditCommand
+from rai.cli.commands import AuditCommand, add_force_argument, seed
 from rai.config import config_section
 from rai.errors import EXIT_OK
 
@@ -47,7 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = ("The --config file has a section per audit (" + ", ".join(names) + ") with that audit's flags as keys, "
                      "plus out and seed.") if names else "No audits are registered."
     parser.add_argument("--out", required=True, metavar="audit.json", help="where to write the merged audit result")
-    parser.add_argument("--seed", type=int, default=0, help="random seed passed to every audit")
+    add_force_argument(parser)
+    parser.add_argument("--seed", type=seed, default=0, help="random seed passed to every audit")
     for name in names:
         parser.add_argument(f"--{name}", dest=name, nargs="*", type=config_section, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
@@ -67,17 +68,29 @@ def _prepare(audit: AuditCommand, section: Any, args: argparse.Namespace) -> arg
     apply_config(parser, section, where=f"{where}: section {audit.name}")
     ns = parser.parse_args([])
     for key, value in (("out", args.out), ("seed", args.seed), ("append", False), ("replace", False),
-                       ("quiet", args.quiet), ("debug", args.debug), ("config", args.config)):
+                       ("force", args.force), ("quiet", args.quiet), ("debug", args.debug), ("config", args.config),
+                       ("outputs", args.outputs)):
         setattr(ns, key, value)
     return ns
 
 
-def _paths_in(ns: argparse.Namespace) -> list[Path]:
+def _paths_in(ns: argparse.Namespace, skip: tuple[str, ...] = ()) -> list[Path]:
     values: list[Any] = []
     for key, value in vars(ns).items():
-        if key not in ("out", "config"):
+        if key not in ("out", "config", *skip):
             values += value if isinstance(value, list) else [value]
     return [Path(v) for v in values if isinstance(v, (str, os.PathLike)) and str(v) and Path(v).is_file()]
+
+
+def _plan_section(audit: AuditCommand, ns: argparse.Namespace) -> None:
+    """The section's inputs join the command's; its output files (`pii: {findings: ...}`) are claimed now."""
+    from rai.cli.main import input_paths
+
+    outputs = (*audit.outputs, *audit.output_dirs)
+    ns.outputs.add_inputs(input_paths(vars(ns), {"out", *outputs}))
+    for name in audit.outputs:
+        if getattr(ns, name, None):
+            ns.outputs.claim(getattr(ns, name), "--" + name.replace("_", "-"))
 
 
 def _count_rows(path: Path) -> int | None:
@@ -91,17 +104,18 @@ def _count_rows(path: Path) -> int | None:
         return None  # not a table (a JSON ledger, a text file): hashed, rows unknown
 
 
-def record_inputs(result: "AuditResult", ns: argparse.Namespace) -> None:
+def record_inputs(result: "AuditResult", ns: argparse.Namespace, outputs: tuple[str, ...] = ()) -> None:
     """Add every input file the audit read but did not record itself (SHA-256 and row count)."""
     known = {Path(str(i.get("path"))).resolve() for i in result.subject.get("inputs", []) if isinstance(i, dict)}
-    for path in _paths_in(ns):
+    for path in _paths_in(ns, outputs):
         if path.resolve() not in known:
             result.add_input(path, _count_rows(path))
             known.add(path.resolve())
 
 
 def run(args: argparse.Namespace) -> int:
-    from audit.result import write_audit
+    from audit.result import audit_json_text
+    from rai.cli.main import recorded_inputs
     from rai.config import resolved_config
     from rai.errors import InputError
     from rai.io import describe_input
@@ -112,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
     if not configured:
         raise InputError(ERR_NO_AUDITS.format(known=", ".join(a.name for a in audits) or "none registered"))
     prepared = [(a, _prepare(a, section, args)) for a, section in configured]
+    for audit, ns in prepared:
+        _plan_section(audit, ns)
     merged: AuditResult | None = None
     started_all = time.perf_counter()
     for audit, ns in prepared:
@@ -122,7 +138,8 @@ def run(args: argparse.Namespace) -> int:
         except ImportError as exc:  # an optional dependency of this audit is not installed
             raise InputError(ERR_UNAVAILABLE.format(name=audit.name, error=exc)) from None
         result.record_run(audit.name, resolved_config(ns), time.perf_counter() - started, seed=args.seed)
-        record_inputs(result, ns)
+        record_inputs(result, ns, (*audit.outputs, *audit.output_dirs))
+        args.outputs.add_inputs(recorded_inputs(result))
         merged = result if merged is None else merged.merge(result, where=args.out)
     assert merged is not None
     merged.provenance["audit_run"] = {
@@ -130,10 +147,10 @@ def run(args: argparse.Namespace) -> int:
         "config": describe_input(args.config) if args.config else None,
         "seconds": round(time.perf_counter() - started_all, 3),
     }
-    write_audit(args.out, merged)
-    say(f"rai audit run: wrote {args.out} ({', '.join(a.name for a, _ in prepared)})")
+    args.outputs.write_text(args.out, audit_json_text(merged, where=args.out), "--out")
+    say(f"rai audit run: ran {', '.join(a.name for a, _ in prepared)}")
     return EXIT_OK
 
 
 AUDIT = AuditCommand(name="run", help="run the audits configured in --config audit.yaml and merge them into one audit.json",
-                     add_arguments=add_arguments, run=run)
+                     add_arguments=add_arguments, run=run, outputs=("out",))

@@ -3,6 +3,12 @@
 A top-level command (`rai train`, `rai gate`, ...) exports `COMMAND = Command(...)`;
 its `run(args)` returns an exit code.
 
+`outputs` names the arguments that are output files: `rai.cli.main.execute` checks them before the
+command runs (`rai.outputs`: not an input, not each other, not an existing file without --force) and
+hands the command `args.outputs`, where it stages every file; they are renamed into place together
+when it returns. `output_dirs` names outputs the command checks itself (directories, or a file-or-
+directory such as `--redact`); both are left out of the command's inputs.
+
 An audit (`rai audit fairness`, ...) exports `AUDIT = AuditCommand(...)`; its `run(args)`
 returns an `audit.result.AuditResult` and never writes `--out` itself: the `audit` group
 adds `--out`, `--append`, `--replace`, `--seed`, provenance and the atomic write, and
@@ -29,6 +35,8 @@ class Command:
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace], int]
+    outputs: tuple[str, ...] = ()
+    output_dirs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ class AuditCommand:
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace], "AuditResult"]
+    outputs: tuple[str, ...] = ()
+    output_dirs: tuple[str, ...] = ()
 
 
 ERR_TOO_LARGE = "must be at most {limit}, got {got}"
@@ -53,6 +63,22 @@ def at_most(convert: Callable[[str], int], limit: int) -> Callable[[str], int]:
     bounded.__name__ = getattr(convert, "__name__", "integer")  # argparse names it in "invalid ... value"
     bounded.limit = limit  # type: ignore[attr-defined]  # for help and for the test that every size flag has one
     return bounded
+
+
+SEED_MAX = 2**32 - 1  # numpy's and torch's seeds are unsigned 32-bit
+
+
+def seed(value: str) -> int:
+    """argparse type for --seed: checked here, not deep inside numpy (exit 2, not 3)."""
+    n = int(value)
+    if not 0 <= n <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {SEED_MAX}, got {value}")
+    return n
+
+
+def add_force_argument(parser: argparse.ArgumentParser) -> None:
+    """--force, the same for every command that writes files (rai.outputs)."""
+    parser.add_argument("--force", action="store_true", help="overwrite output files that already exist")
 
 
 def positive_int(value: str) -> int:

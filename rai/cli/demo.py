@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import time
 
-from rai.cli.commands import Command
+from rai.cli.commands import Command, seed
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", default="runs/demo", metavar="DIR", help="output directory (default runs/demo; a previous demo there is replaced)")
+    parser.add_argument("--out", default="runs/demo", metavar="DIR", help="output directory (default runs/demo): new, empty, or an unchanged previous demo output, which is replaced")
     parser.add_argument("--quick", action="store_true", help="a reduced demo (fewer rows, one short epoch) for smoke tests")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=seed, default=0)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,4 +26,4 @@ def run(args: argparse.Namespace) -> int:
 
 
 COMMAND = Command(name="demo", help="run the whole suite on shipped data: DP training, audits, gate, report (offline, CPU)",
-                  add_arguments=add_arguments, run=run)
+                  add_arguments=add_arguments, run=run, output_dirs=("out",))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from rai.cli.commands import Command
+from rai.cli.commands import Command, add_force_argument
 from rai.errors import EXIT_GATE_FAILED, EXIT_OK
 
 if TYPE_CHECKING:
@@ -45,18 +45,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("audit", metavar="AUDIT", help="the audit.json to judge")
     add_policy_arguments(parser, required=True)
     parser.add_argument("--verdict", metavar="verdict.json", help="also write the verdict as JSON (atomically)")
+    add_force_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    from rai.io import atomic_write_json
+    from rai.io import to_json_text
     from reports.text import render_text
 
     _, verdict = judge(args.audit, args.policy, args.baseline)
     print(render_text(verdict), end="")
     if args.verdict:
-        atomic_write_json(args.verdict, verdict.to_dict())
+        args.outputs.write_text(args.verdict, to_json_text(verdict.to_dict()), "--verdict")
     return EXIT_OK if verdict.passed else EXIT_GATE_FAILED
 
 
 COMMAND = Command(name="gate", help="judge an audit.json against a release policy (exit 0 pass, 1 fail, 2 bad input)",
-                  add_arguments=add_arguments, run=run)
+                  add_arguments=add_arguments, run=run, outputs=("verdict",))

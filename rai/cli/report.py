@@ -1,7 +1,7 @@
 """`rai report AUDIT [--policy …] [--baseline …] --html report.html --markdown summary.md --junit junit.xml`.
 
-Re-renders from a saved audit.json alone. Everything is rendered before anything is written,
-and each file is written atomically, so a failure leaves no partial report behind. The exit code
+Re-renders from a saved audit.json alone. Everything is rendered before anything is written, and
+the files appear together or not at all (`rai.outputs`), so a failure leaves no partial report behind. The exit code
 says whether the reports were written (0) or the input was bad (2); the release decision is
 `rai gate`'s (its verdict is the same one the reports show).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from rai.cli.commands import Command
+from rai.cli.commands import Command, add_force_argument
 from rai.cli.gate import add_policy_arguments, judge
 from rai.errors import EXIT_OK
 
@@ -24,11 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--html", metavar="report.html", help="self-contained HTML report (inline CSS and SVG)")
     parser.add_argument("--markdown", metavar="summary.md", help="Markdown summary for CI job summaries and PR comments")
     parser.add_argument("--junit", metavar="junit.xml", help="JUnit XML, one test case per policy rule (needs --policy)")
+    add_force_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from rai.errors import InputError
-    from rai.io import atomic_write_text
     from rai.progress import say
     from reports import render_html, render_junit, render_markdown
 
@@ -37,20 +37,15 @@ def run(args: argparse.Namespace) -> int:
     if args.junit and not args.policy:
         raise InputError(ERR_JUNIT_POLICY)
     audit, verdict = judge(args.audit, args.policy, args.baseline)
-    outputs: list[tuple[str, str]] = []
-    if args.html:
-        outputs.append((args.html, render_html(audit, verdict, audit_path=args.audit)))
-    if args.markdown:
-        outputs.append((args.markdown, render_markdown(audit, verdict, audit_path=args.audit)))
-    if args.junit:
-        outputs.append((args.junit, render_junit(audit, verdict, audit_path=args.audit)))
-    for path, text in outputs:
-        atomic_write_text(path, text)
-        say(f"rai report: wrote {path}")
+    renderers = (("html", render_html), ("markdown", render_markdown), ("junit", render_junit))
+    for name, render in renderers:
+        path = getattr(args, name)
+        if path:
+            args.outputs.write_text(path, render(audit, verdict, audit_path=args.audit), f"--{name}")
     if verdict is not None:
         say(f"rai report: {verdict.summary()}")
     return EXIT_OK
 
 
 COMMAND = Command(name="report", help="render an audit.json (and a policy verdict) as HTML, Markdown and JUnit XML",
-                  add_arguments=add_arguments, run=run)
+                  add_arguments=add_arguments, run=run, outputs=("html", "markdown", "junit"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from rai.cli.commands import Command, at_most, csv_list
+from rai.cli.commands import Command, at_most, csv_list, seed
 from rai.errors import EXIT_OK
 from rai.limits import MAX_AUDIT_CANARIES, MAX_BATCH_SIZE, MAX_CANARIES, MAX_EPOCHS, MAX_LENGTH_TOKENS, MAX_LOGICAL_BATCH_SIZE
 
@@ -38,7 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     model.add_argument("--learning-rate", type=float, default=d.learning_rate, help="AdamW learning rate (default %(default)s)")
     model.add_argument("--lr-schedule", choices=[s.value for s in LRSchedule], default=d.lr_schedule, help="constant, or linear decay to zero over the run (default %(default)s)")
     model.add_argument("--train-layers", default=d.train_layers, metavar="all|head|last:K", help="train all layers, the head only, or the last K encoder layers and the head (default %(default)s)")
-    model.add_argument("--seed", type=int, default=d.seed, help="seeds the split, the new head's initialisation and dropout; never the DP sampling or noise, "
+    model.add_argument("--seed", type=seed, default=d.seed, help="seeds the split, the new head's initialisation and dropout; never the DP sampling or noise, "
                        "which come from a fresh secret key (default %(default)s)")
 
     privacy = p.add_argument_group("differential privacy")
@@ -61,12 +61,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rai.outputs import check_output_dir
     from training.config import TrainConfig
     from training.trainer import train
 
+    check_output_dir(args.out, "--out", [p for p in (args.data, args.eval, args.model, args.config) if p])
     train(TrainConfig.from_mapping(vars(args)))
     return EXIT_OK
 
 
 COMMAND = Command(name="train", help="fine-tune a text classifier with differential privacy (Opacus) and write a run directory",
-                  add_arguments=add_arguments, run=run)
+                  add_arguments=add_arguments, run=run, output_dirs=("out",))

@@ -39,7 +39,7 @@ def test_quick_demo_runs_every_step_and_explains_the_verdict(tmp_path, rai):
 def test_demo_refuses_to_overwrite_a_directory_it_did_not_write(tmp_path, rai):
     (tmp_path / "precious.txt").write_text("keep me")
     code, _, err = rai("demo", "--quick", "--out", tmp_path)
-    assert code == 2 and "not a previous demo output" in err
+    assert code == 2 and "is not a complete previous output of `rai demo` (no demo.json)" in err
     assert (tmp_path / "precious.txt").read_text() == "keep me"
 
 
@@ -47,7 +47,7 @@ def test_demo_refuses_an_out_that_is_a_file(tmp_path, rai):
     target = tmp_path / "notes.txt"
     target.write_text("keep me")
     code, _, err = rai("demo", "--quick", "--out", target)
-    assert code == 2 and "not a previous demo output" in err
+    assert code == 2 and "is a file (--out); expected a directory" in err
     assert target.read_text() == "keep me"
 
 

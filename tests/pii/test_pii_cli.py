@@ -8,10 +8,11 @@ import pytest
 from audit.pii import BUILTIN_ENTITIES
 from audit.pii.corpus import score
 from audit.pii.outputs import ERR_COMPRESSION
-from audit.pii.stream import ERR_OUTPUT_IS_INPUT, ERR_REDACT_FORMAT
+from audit.pii.stream import ERR_REDACT_FORMAT
 from audit.result import ERR_COLLISION
 from rai.cli.audit_pii import REVEAL_WARNING
 from rai.io import ERR_EMPTY, ERR_FORMAT, ERR_NO_FILE
+from rai.outputs import ERR_IS_INPUT
 
 FINDING_KEYS = {"file", "record", "column", "start", "end", "entity", "score", "preview"}
 
@@ -168,7 +169,7 @@ def test_output_mistakes_are_refused_before_scanning(rai, tmp_path, data_files):
     code, _, err = rai("audit", "pii", csv, "--out", tmp_path / "o.json", "--redact", tmp_path / "red.parquet")
     assert code == 2 and err.strip().endswith(ERR_REDACT_FORMAT.format(fmt="csv", example="red.csv"))
     code, _, err = rai("audit", "pii", csv, "--out", tmp_path / "o.json", "--findings", csv)
-    assert code == 2 and err.strip().endswith(ERR_OUTPUT_IS_INPUT)
+    assert code == 2 and err.strip().endswith(ERR_IS_INPUT.format(flag="--findings"))
     code, _, err = rai("audit", "pii", csv, "--out", tmp_path / "o.json", "--redact", tmp_path / "red.csv.zst")
     assert code == 2 and ERR_COMPRESSION.format(suffix=".zst") in err
     assert _nothing_written(tmp_path, "o.json", "red.parquet")
@@ -202,7 +203,8 @@ def test_usage_errors_are_one_line_and_exact(rai, tmp_path, data_files):
     from audit.pii.config import ERR_NEEDS_PRESIDIO
     from audit.pii.registry import ERR_UNKNOWN_ENTITY, ERR_UNKNOWN_REGION
     from audit.pii.stream import ERR_DUPLICATE_INPUT, ERR_REDACT_NAMES
-    from rai.cli.audit_pii import ERR_OUT_CLASH, ERR_SPACY_WITHOUT_PRESIDIO
+    from rai.cli.audit_pii import ERR_SPACY_WITHOUT_PRESIDIO
+    from rai.outputs import ERR_TWO_OUTPUTS
 
     csv = data_files["csv"]
     other = tmp_path / "x" / "corpus.csv"
@@ -217,7 +219,7 @@ def test_usage_errors_are_one_line_and_exact(rai, tmp_path, data_files):
         ((csv, "--entities", "person"), ERR_NEEDS_PRESIDIO.format(names="person")),
         ((csv, "--phone-regions", "XX"), ERR_UNKNOWN_REGION.format(names="XX")),
         ((csv, "--spacy-model", "en_core_web_sm"), ERR_SPACY_WITHOUT_PRESIDIO),
-        ((csv, "--findings", out), f"{out}: {ERR_OUT_CLASH}"),
+        ((csv, "--findings", out), f"{out}: {ERR_TWO_OUTPUTS.format(first='--out', second='--findings')}"),
     ]
     for argv, message in cases:
         code, _, err = rai("audit", "pii", *argv, "--out", out)
