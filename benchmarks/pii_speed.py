@@ -2,7 +2,7 @@
 
     python benchmarks/pii_speed.py [--records 3000] [--seed 0] [--no-presidio]
 
-Both scanners see the same generated corpus (`audit.pii.corpus`: Maestro, 19-digit Visa and
+Both scanners see the same generated corpus (`benchmarks/pii_corpus.py`: Maestro, 19-digit Visa and
 Mastercard 2-series cards, phones in several international formats, IBANs, IPv4/IPv6 whose digits
 look like phone numbers, secrets, and hard negatives). Presidio runs its pattern recognizers only
 (email, phone, credit card, US SSN, IBAN, IP), on a blank spaCy pipeline, so no model is needed.
@@ -16,18 +16,26 @@ Presidio needs the optional extra: pip install 'rai-suite[presidio]'.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `audit` and `benchmarks` importable from the checkout
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from audit.pii import Scanner, default_registry
-from audit.pii.corpus import LabelledRecord, Scores, generate_corpus, score
+from benchmarks.pii_corpus import generate_corpus
+from benchmarks.pii_eval import (
+    PRESIDIO_ENTITIES,
+    LabelledRecord,
+    Scores,
+    predict_presidio,
+    score,
+)
 
 TARGET_MB_S = 5.0
 TARGET_PR = 0.99
-# Presidio entity type -> ours, for the recognizers Presidio has.
-PRESIDIO_TYPES = {"EMAIL_ADDRESS": "email", "PHONE_NUMBER": "phone", "CREDIT_CARD": "credit_card",
-                  "US_SSN": "us_ssn", "IBAN_CODE": "iban", "IP_ADDRESS": "ip_address"}
-
 Predict = Callable[[Sequence[str]], list[list[tuple[int, int, str]]]]
 
 
@@ -39,46 +47,6 @@ def ours() -> Predict:
         for i in range(0, len(texts), 10_000):  # the CLI's chunk size
             out += [[(f.start, f.end, f.entity) for f in fs] for fs in scanner.scan(texts[i:i + 10_000])]
         return out
-
-    return predict
-
-
-def presidio() -> Predict:
-    import logging
-    import os
-
-    # tldextract (used by Presidio's email recognizer) would try to download the public suffix
-    # list; an empty URL list makes it use its bundled snapshot, offline.
-    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
-
-    import spacy
-    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-    from presidio_analyzer.nlp_engine import SpacyNlpEngine
-    from presidio_analyzer.predefined_recognizers import (
-        CreditCardRecognizer,
-        EmailRecognizer,
-        IbanRecognizer,
-        IpRecognizer,
-        PhoneRecognizer,
-        UsSsnRecognizer,
-    )
-
-    logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
-
-    class BlankSpacy(SpacyNlpEngine):
-        """Tokenizer only: no NER model, so only the pattern recognizers find anything."""
-
-        def load(self) -> None:
-            self.nlp = {"en": spacy.blank("en")}
-
-    registry = RecognizerRegistry(recognizers=[EmailRecognizer(), PhoneRecognizer(), CreditCardRecognizer(),
-                                               UsSsnRecognizer(), IbanRecognizer(), IpRecognizer()])
-    engine = AnalyzerEngine(registry=registry, nlp_engine=BlankSpacy(), supported_languages=["en"])
-    engine.analyze(text="warm up john@example.com", language="en")
-
-    def predict(texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
-        return [[(r.start, r.end, PRESIDIO_TYPES[r.entity_type]) for r in engine.analyze(text=t, language="en")
-                 if r.entity_type in PRESIDIO_TYPES] for t in texts]
 
     return predict
 
@@ -162,11 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"rai audit pii file path (CSV {csv_mb:.2f} MB, read + scan + findings file): {csv_mb / csv_cpu:.2f} MB/s per core")
     if not args.no_presidio:
         try:
-            predict = presidio()
+            predict = predict_presidio()
         except ImportError:
             print("presidio is not installed (pip install 'rai-suite[presidio]'): skipped")
         else:
-            shared = set(PRESIDIO_TYPES.values())
+            shared = set(PRESIDIO_ENTITIES)
             p_records = [LabelledRecord(r.text, tuple(lab for lab in r.labels if lab.entity in shared)) for r in records]
             cpu, wall, predicted = timed(predict, texts, 1)
             results["presidio"] = (cpu, wall, score(p_records, predicted), shared)

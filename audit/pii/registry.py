@@ -60,7 +60,7 @@ class RecognizerRegistry:
     def add(self, recognizer: Recognizer) -> None:
         self.recognizers.append(recognizer)
 
-    def select(self, entities: Iterable[str] | None) -> "RecognizerRegistry":
+    def select(self, entities: Iterable[str] | None) -> RecognizerRegistry:
         """A registry with only `entities` (None keeps all); unknown names raise InputError."""
         if entities is None:
             return RecognizerRegistry(self.recognizers)

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 from audit.pii import BUILTIN_ENTITIES
-from audit.pii.corpus import score
 from audit.pii.outputs import ERR_COMPRESSION
 from audit.pii.stream import ERR_OUTPUT_IS_INPUT, ERR_REDACT_FORMAT
 from audit.result import ERR_COLLISION
+from benchmarks.pii_eval import score
 from rai.cli.audit_pii import REVEAL_WARNING
 from rai.io import ERR_EMPTY, ERR_FORMAT, ERR_NO_FILE
 

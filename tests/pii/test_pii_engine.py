@@ -5,11 +5,12 @@ import re
 import pytest
 
 from audit.pii import Finding, Scanner, default_registry
-from audit.pii.corpus import generate_corpus, score
 from audit.pii.masking import mask_digits, mask_email
 from audit.pii.overlap import resolve_overlaps
 from audit.pii.redact import placeholder, redact_text
 from audit.pii.registry import BUILTIN_ENTITIES, ERR_UNKNOWN_ENTITY
+from benchmarks.pii_corpus import generate_corpus
+from benchmarks.pii_eval import score
 from rai.errors import InputError
 
 
