@@ -42,7 +42,7 @@ class ScanConfig:
                 raise InputError(ERR_UNKNOWN_ENTITY.format(names=", ".join(unknown), known=", ".join(available)))
 
     def available_entities(self) -> tuple[str, ...]:
-        return BUILTIN_ENTITIES + (presidio_backend.ENTITIES if self.presidio_model else ())
+        return tuple(dict.fromkeys(BUILTIN_ENTITIES + (presidio_backend.ENTITIES if self.presidio_model else ())))
 
     @property
     def scanned_entities(self) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from audit.pii.entities import card, email, iban, ip, phone, secrets, ssn, url
+from audit.pii.entities import address, card, email, iban, ip, person, phone, secrets, ssn, url
 from audit.pii.recognizer import Recognizer
 from rai.errors import InputError
 
@@ -34,6 +34,8 @@ FAMILIES: dict[str, Callable[[RecognizerOptions], list[Recognizer]]] = {
     "ip_address": lambda o: ip.recognizers(),
     "url_credentials": lambda o: url.recognizers(),
     "secrets": lambda o: secrets.recognizers(),
+    "person": lambda o: person.recognizers(),
+    "address": lambda o: address.recognizers(),
 }
 
 

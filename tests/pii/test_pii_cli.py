@@ -214,7 +214,7 @@ def test_usage_errors_are_one_line_and_exact(rai, tmp_path, data_files):
         ((csv, other, "--redact", tmp_path / "red"), f"{tmp_path / 'red'}: {ERR_REDACT_NAMES.format(name='corpus.csv')}"),
         ((csv, "--entities", "email,passport"),
          ERR_UNKNOWN_ENTITY.format(names="passport", known=", ".join(BUILTIN_ENTITIES))),
-        ((csv, "--entities", "person"), ERR_NEEDS_PRESIDIO.format(names="person")),
+        ((csv, "--entities", "location"), ERR_NEEDS_PRESIDIO.format(names="location")),
         ((csv, "--phone-regions", "XX"), ERR_UNKNOWN_REGION.format(names="XX")),
         ((csv, "--spacy-model", "en_core_web_sm"), ERR_SPACY_WITHOUT_PRESIDIO),
         ((csv, "--findings", out), f"{out}: {ERR_OUT_CLASH}"),
