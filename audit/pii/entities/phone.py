@@ -11,8 +11,9 @@ Numbers that have a valid shape but are not assigned (an unused US area code, `+
 are kept, because a real-looking number in a training set is a leak whether or not it rings:
 an international one that libphonenumber calls possible scores 0.6 instead of 0.75; a grouped
 national number with the NANP shape (area code and exchange starting 2-9) scores as a valid one.
-A bare run of ten digits without trunk prefix is also an order or account number: it scores 0.4
-and needs a context word. Candidates inside an IBAN, card or IP address are dropped later by
+Bare digit runs count when valid (`4155552671`, `0146210248`): people write numbers that way, and
+a word right before tells an order, ticket or ISBN number apart (negative context, which lowers
+the score below the threshold). Candidates inside an IBAN, card or IP address are dropped later by
 overlap resolution; dates (`18.10.2007`, `2024-05-12`) are never phone numbers.
 """
 
@@ -57,12 +58,10 @@ MIN_DIGITS, MAX_DIGITS = 7, 15
 SCORE_INTERNATIONAL = 0.75
 SCORE_INTERNATIONAL_UNASSIGNED = 0.6
 SCORE_NATIONAL = 0.5
-SCORE_BARE = 0.4
 CONTEXT = ("phone", "telephone", "tel", "mobile", "cell", "call", "fax", "contact", "whatsapp", "sms", "text me", "dial")
 # Words right before a number that make it an identifier, not a phone number.
 NEGATIVE_CONTEXT = ("isbn", "ean", "upc", "imei", "order", "ticket", "invoice", "tracking", "sku", "serial", "part",
                     "ref", "reference", "version", "release", "build", "firmware")
-MAX_BARE_TRUNK_DIGITS = 11  # "0146210248" is a number; a longer bare run starting with 0 is more likely an id
 
 
 def _national_lengths(region: str) -> frozenset[int]:
@@ -139,8 +138,7 @@ class PhoneRecognizer(Recognizer):
         has_trunk = value.lstrip("(")[0] == "0"
         for region in self.regions:
             if (has_trunk or region not in self._trunk0) and digits in self._lengths[region] and _parse(value, region)[0]:
-                trunk = has_trunk and digits <= MAX_BARE_TRUNK_DIGITS
-                return SCORE_NATIONAL if grouped or trunk else SCORE_BARE
+                return SCORE_NATIONAL
         if self._nanp and grouped and NANP_SHAPE.fullmatch(value):
             return SCORE_NATIONAL
         return 0.0
