@@ -148,6 +148,23 @@ class PatternRecognizer(Recognizer):
                 yield Finding(start, end, entity, self.score(pattern, m))
 
 
+def word_alternation(words: Sequence[str], *, lower: bool = True) -> str:
+    """A regex for any of `words` as written capitalised, or also in lower case ("Dear", "dear"),
+    at a word start, spaces matching any run of blanks.
+
+    Every branch is a literal that checks the word boundary after its first character, so `re`
+    scans for the first letters at C speed; a leading lookbehind, a character class such as
+    `[Dd]` or `(?i:...)` would make it try every branch at every position.
+    """
+    branches = []
+    for w in sorted(set(words), key=len, reverse=True):
+        for v in dict.fromkeys((w[0].upper() + w[1:], w) if lower else (w,)):
+            first = re.escape(v[0])
+            rest = r"[ \t]+".join(re.escape(part) for part in v[1:].split(" "))
+            branches.append(rf"{first}(?<![\w]{first}){rest}")
+    return "(?:" + "|".join(branches) + ")"
+
+
 def compile_words(words: Sequence[str], suffix: str = "") -> re.Pattern[str] | None:
     """One case-insensitive regex that finds any of `words` as a whole word (context look-ups),
     followed by `suffix` (a regex; e.g. "...$" for words that must end right before the span)."""

@@ -22,7 +22,7 @@ from functools import lru_cache
 from importlib import resources
 
 from audit.pii.masking import mask_words
-from audit.pii.recognizer import Finding, Recognizer
+from audit.pii.recognizer import Finding, Recognizer, word_alternation
 
 SCORE_CUE = 0.8
 SCORE_LEXICON = 0.65
@@ -31,7 +31,9 @@ SCORE_CUE_LEXICON = 0.9
 _UP = "A-ZÀ-ÖØ-Þ"
 _LOW = "a-zß-öø-ÿ"
 # One capitalised name part, possibly hyphenated or with an apostrophe (O'Neil, Beer-Naser, D'Aunay).
-_PART = rf"[{_UP}](?:[{_LOW}]+|'[{_UP}][{_LOW}]+|[{_LOW}]*[’'][{_UP}]?[{_LOW}]+)(?:-[{_UP}][{_LOW}]+)*"
+# Atomic and possessive: a capitalised word that is not followed by another is given up at once,
+# not re-tried character by character (every capitalised word in a text starts an attempt).
+_PART = rf"[{_UP}](?>[{_LOW}]*+(?:[’'][{_UP}]?[{_LOW}]++)?)(?<![{_UP}])(?:-[{_UP}][{_LOW}]++)*+"
 _PARTICLE = r"(?:van|von|der|den|de|du|des|la|le|da|di|del|dos|das|ten|ter|zu|bin|al|st\.)"
 _INITIAL = rf"[{_UP}]\."
 # Up to four parts: "Jennifer Burns", "Jannik van der Dussen", "John F. Kennedy".
@@ -39,34 +41,40 @@ NAME = rf"{_PART}(?:[ \t]+(?:{_INITIAL}|{_PARTICLE}(?:[ \t]+{_PARTICLE})?)?[ \t]
 _NAME_GROUP = rf"(?P<name>{NAME})"
 
 HONORIFICS = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Dame", "Lady", "Lord", "Rev", "Herr", "Frau",
-              "Fräulein", "Monsieur", "Madame", "Mademoiselle", "Mme", "Mlle", "M", "Señor", "Señora", "Sra", "Sr")
-_HONORIFIC = rf"(?<![\w.])(?:{'|'.join(HONORIFICS)})\.?[ \t]+"
-# Cues after which capitalised words are a name (case-insensitive cue, case-sensitive name): form
-# fields need a colon ("From: Jane Roe", not "from Berlin"), sign-offs a comma or a new line.
-_FIELD = (r"(?:full[ \t]+|first[ \t]+|last[ \t]+|customer[ \t]+|patient[ \t]+|employee[ \t]+|contact[ \t]+)?name|"
-          r"contact(?:[ \t]+person)?|customer|patient|employee|applicant|tenant|recipient|sender|from|to|cc|attn|"
-          r"signed[ \t]+by|author|nom|vorname|nachname")
-_GREETING = (r"dear|hi|hello|hey|my[ \t]+name[ \t]+is|call[ \t]+me|signed[ \t]+by|written[ \t]+by|prepared[ \t]+by|"
-             r"bonjour|hallo|liebe|lieber|sehr[ \t]+geehrte[rs]?|cher|chère")
-_SIGNOFF = (r"regards|best|thanks|thank[ \t]+you|cheers|sincerely|yours(?:[ \t]+truly)?|kind[ \t]+regards|"
-            r"best[ \t]+wishes|mit[ \t]+freundlichen[ \t]+grüßen|cordialement|bien[ \t]+à[ \t]+vous")
-CUE = (rf"(?<![\w])(?i:(?:{_FIELD})[ \t]*:[ \t]*|(?:{_GREETING})[ \t]*,?[ \t]+|(?:{_SIGNOFF})[ \t]*(?:,[ \t]*\n?|\n)[ \t]*)")
-# "I'm Jennifer" / "I am Jennifer": only with a known first name ("I am Happy" is not a name).
-SELF = r"(?<![\w])(?i:i'm|i’m|i[ \t]+am|je[ \t]+suis|ich[ \t]+bin)[ \t]+"
-# A signature: a dash at the start of a line or after a space, a name, the end of the line.
-SIGNATURE = rf"(?:^|(?<=[\s]))[—–-][ \t]*{_NAME_GROUP}[ \t]*(?=$|\n|\x00)"
+              "Fräulein", "Monsieur", "Madame", "Mademoiselle", "Mme", "Mlle", "Señor", "Señora", "Sra", "Sr")
+_HONORIFIC = word_alternation(HONORIFICS, lower=False) + r"\.?[ \t]+"
+# Cues after which capitalised words are a name (the cue in lower case or capitalised, the name
+# capitalised): form fields need a colon ("From: Jane Roe", not "from Berlin"), sign-offs a comma
+# or a new line.
+FIELDS = ("name", "full name", "first name", "last name", "customer name", "patient name", "employee name",
+          "contact name", "contact", "contact person", "customer", "patient", "employee", "applicant", "tenant",
+          "recipient", "sender", "from", "to", "cc", "attn", "signed by", "author", "nom", "vorname", "nachname")
+GREETINGS = ("dear", "hi", "hello", "hey", "my name is", "call me", "signed by", "written by", "prepared by", "bonjour",
+             "hallo", "liebe", "lieber", "sehr geehrte", "sehr geehrter", "cher", "chère")
+SIGNOFFS = ("regards", "best", "thanks", "thank you", "cheers", "sincerely", "yours", "yours truly", "kind regards",
+            "best wishes", "mit freundlichen grüßen", "cordialement", "bien à vous")
+SELVES = ("i'm", "i’m", "i am", "je suis", "ich bin")
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"[ \t]+") for w in sorted(words, key=len, reverse=True))
+
+
+# Greetings and self-introductions: plain lower-case literals, searched in the lower-cased text.
+GREETING = rf"(?:{_alternation(GREETINGS + SELVES)})[ \t]*,?[ \t]+"
+# Fields and sign-offs are found from their punctuation, which is rare in text (a colon, a comma or
+# a line break before a capitalised word); then the word before it is checked.
+# A signature is found the same way: a dash (an em or en dash anywhere, a hyphen at a line start),
+# a name, the end of the line.
+PUNCTUATION = rf"(?::|,[ \t]*\n?|\n-?|—|–)[ \t]*(?=[{_UP}])"
+_LINE_END = re.compile(r"[ \t]*(?:$|\n|\x00)")
+FIELD_BEFORE = rf"(?<![\w])(?:{_alternation(FIELDS)})[ \t]*$"
+SIGNOFF_BEFORE = rf"(?<![\w])(?:{_alternation(SIGNOFFS)})[ \t]*,?[ \t]*$"
 
 # Capitalised words that are first names in the census lists but mostly something else in text.
-NOT_FIRST_NAMES = frozenset("""
-january february march april may june july august september october november december monday tuesday wednesday
-thursday friday saturday sunday will mark bill art grant hope joy faith grace rich chase lane page king major sunny
-summer winter autumn dawn young long dear best thanks regards happy new north south east west christian general
-royal ray guy pat sterling star angel april august jean don van del kay sky sun rose ivy iris lily penny ruby amber
-crystal jade pearl opal river rocky stone storm forest hunter park bay holiday price case frank earl baron duke
-prince princess queen judge deputy major bishop dean chance chancellor cash clay miles wood woods mason cook
-hall field fields ford rich victor""".split())
+NOT_FIRST_NAMES = frozenset(["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "will", "mark", "bill", "art", "grant", "hope", "joy", "faith", "grace", "rich", "chase", "lane", "page", "king", "major", "sunny", "summer", "winter", "autumn", "dawn", "young", "long", "dear", "best", "thanks", "regards", "happy", "new", "north", "south", "east", "west", "christian", "general", "royal", "ray", "guy", "pat", "sterling", "star", "angel", "april", "august", "jean", "don", "van", "del", "kay", "sky", "sun", "rose", "ivy", "iris", "lily", "penny", "ruby", "amber", "crystal", "jade", "pearl", "opal", "river", "rocky", "stone", "storm", "forest", "hunter", "park", "bay", "holiday", "price", "case", "frank", "earl", "baron", "duke", "prince", "princess", "queen", "judge", "deputy", "major", "bishop", "dean", "chance", "chancellor", "cash", "clay", "miles", "wood", "woods", "mason", "cook", "hall", "field", "fields", "ford", "rich", "victor"])
 # Cue words that must not be taken for the start of a name ("Dear Sir", "Hi all").
-NOT_NAMES = frozenset("sir madam all team everyone there customer customers friend friends colleagues the a an".split()
+NOT_NAMES = frozenset(["sir", "madam", "all", "team", "everyone", "there", "customer", "customers", "friend", "friends", "colleagues", "the", "a", "an"]
                       + [h.lower() for h in HONORIFICS])
 
 
@@ -90,10 +98,15 @@ class PersonRecognizer(Recognizer):
 
     def __init__(self) -> None:
         self.first, self.last = lexicon()
+        # The forms in which the run loop meets them (capitalised words): no lower() per word.
+        self._first_cap = frozenset(n.capitalize() for n in self.first)
         self._honorific = re.compile(_HONORIFIC + _NAME_GROUP)
-        self._cue = re.compile(CUE + _NAME_GROUP)
-        self._self = re.compile(SELF + _NAME_GROUP)
-        self._signature = re.compile(SIGNATURE, re.MULTILINE)
+        self._greeting = re.compile(GREETING)
+        self._greeting_any_case = re.compile(GREETING, re.IGNORECASE)
+        self._punctuation = re.compile(PUNCTUATION)
+        self._field_before = re.compile(FIELD_BEFORE)
+        self._signoff_before = re.compile(SIGNOFF_BEFORE)
+        self._name = re.compile(NAME)
         self._run = re.compile(rf"{_PART}(?:[ \t]+(?:{_INITIAL}[ \t]+|{_PARTICLE}[ \t]+(?:{_PARTICLE}[ \t]+)?)?{_PART})+")
         self._token = re.compile(rf"{_PART}|{_INITIAL}|{_PARTICLE}")
 
@@ -107,23 +120,47 @@ class PersonRecognizer(Recognizer):
             return False
         return len(parts) == 1 or any(q.lower() in self.last for piece in parts[1:] for q in piece.split("-"))
 
+    def _named(self, start: int, end: int, name: str, *, weak_ok: bool, single_ok: bool = True) -> Iterator[Finding]:
+        """A finding for a name after a cue: scored higher when the lexicon knows it; an unknown
+        name only when `weak_ok`, and then only with two parts unless `single_ok`."""
+        if name.split()[0].lower() in NOT_NAMES:
+            return
+        if self._known(name):
+            yield Finding(start, end, self.entity, SCORE_CUE_LEXICON)
+        elif weak_ok and (single_ok or len(_parts(name)) >= 2):
+            yield Finding(start, end, self.entity, SCORE_CUE)
+
     def analyze(self, text: str) -> Iterator[Finding]:
-        first, last = self.first, self.last
-        for regex in (self._honorific, self._cue, self._signature):
-            for m in regex.finditer(text):
-                name = m.group("name")
-                if name.split()[0].lower() in NOT_NAMES:
-                    continue
-                known = self._known(name)
-                # A cue alone before one unknown capitalised word ("From: Berlin") is weak evidence.
-                if regex is self._cue and not known and len(_parts(name)) < 2:
-                    continue
-                yield Finding(m.start("name"), m.end("name"), self.entity, SCORE_CUE_LEXICON if known else SCORE_CUE)
-        for m in self._self.finditer(text):
-            if self._known(m.group("name")):
-                yield Finding(m.start("name"), m.end("name"), self.entity, SCORE_CUE_LEXICON)
+        first, last, first_cap = self.first, self.last, self._first_cap
+        for m in self._honorific.finditer(text):
+            yield from self._named(m.start("name"), m.end("name"), m.group("name"), weak_ok=True)
+        lowered = text.lower()
+        same = len(lowered) == len(text)  # lower() keeps offsets for all but a few characters (İ)
+        for m in (self._greeting.finditer(lowered) if same else self._greeting_any_case.finditer(text)):
+            if m.start() and text[m.start() - 1].isalnum():
+                continue  # inside a word ("ethi ")
+            n = self._name.match(text, m.end())
+            if n is None:
+                continue
+            word = re.sub(r"[ \t]+", " ", m.group(0).strip(" \t,").lower())
+            yield from self._named(n.start(), n.end(), n.group(0), weak_ok=word not in SELVES, single_ok=False)
+        for m in self._punctuation.finditer(text):
+            mark = text[m.start()]
+            n = self._name.match(text, m.end())
+            if n is None:
+                continue
+            if mark in "—–" or m.group(0).startswith("\n-"):
+                if _LINE_END.match(text, n.end()):  # a signature: the name ends its line
+                    yield from self._named(n.start(), n.end(), n.group(0), weak_ok=True)
+                continue
+            before = text[max(0, m.start() - 40):m.start()].lower()
+            if (self._field_before if mark == ":" else self._signoff_before).search(before):
+                yield from self._named(n.start(), n.end(), n.group(0), weak_ok=True, single_ok=False)
         for m in self._run.finditer(text):  # runs of capitalised words: the first "First [...] Surname" in each
-            tokens = list(self._token.finditer(m.group(0)))
+            run = m.group(0)
+            if not any(w in first_cap for w in run.split()):
+                continue  # most runs ("The Company", "New York") hold no known first name
+            tokens = list(self._token.finditer(run))
             for i, tok in enumerate(tokens[:-1]):
                 if tok.group(0).lower() not in first:
                     continue

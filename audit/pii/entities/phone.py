@@ -45,9 +45,13 @@ _BODY = rf"(?:{_SEP}?{_GROUP})*+"
 INTERNATIONAL = re.compile(rf"(?P<num>(?:\+(?<![\w+]\+)|0(?<![\w+]0)(?<!\d[ \t.\-]0)0)[ \t]?[1-9]\d*{_BODY})"
                            rf"(?P<ext>{_EXT})(?![\w])")
 # National numbers are weaker evidence: a whole run of digit groups, not after a word, sign, dot or colon.
-NATIONAL = re.compile(r"(?P<num>(?:\((?<![\w+.\-/:,(]\()(?<!\d[ \t.\-/]\()\d{1,5}\)|\d(?<![\w+.\-/:,]\d)(?<!\d[ \t.\-/]\d)\d*)"
-                      rf"{_BODY})(?P<ext>{_EXT})(?![\w]|[.\-/]\w)")
+# Two regexes, one per first character: an alternation of "(" and a digit class would be tried at every position.
+_NATIONAL_END = rf"{_BODY})(?P<ext>{_EXT})(?![\w]|[.\-/]\w)"
+NATIONAL = (re.compile(r"(?P<num>\((?<![\w+.\-/:,(]\()(?<!\d[ \t.\-/]\()\d{1,5}\)" + _NATIONAL_END),
+            # At least seven characters of number: most digit runs in text ("5", "2023", "$56") stop here.
+            re.compile(r"(?P<num>\d(?<![\w+.\-/:,]\d)(?<!\d[ \t.\-/]\d)(?=[\d \t().\-/]{6})\d*" + _NATIONAL_END))
 _DIGIT_RUN = re.compile(r"\d+")
+_NON_DIGIT = re.compile(r"\D+")
 # Dates and dotted quads (an invalid IP address such as 726.83.171.40) are never phone numbers.
 _NOT_A_NUMBER = re.compile(r"\d{1,2}([./\-])\d{1,2}\1\d{2,4}|\d{4}([./\-])\d{1,2}\2\d{1,2}|\d{1,3}(?:\.\d{1,3}){3}")
 _NANP_NUMBER = re.compile(r"[2-9]\d\d[2-9]\d{6}")
@@ -105,7 +109,8 @@ class PhoneRecognizer(Recognizer):
         self._lengths = {r: _national_lengths(r) for r in self.regions}
         # Where the trunk prefix is 0 (GB, DE, FR, ...), national numbers are written with it.
         self._trunk0 = {r for r in self.regions if phonenumbers.PhoneMetadata.metadata_for_region(r).national_prefix == "0"}
-        self._nanp = any(phonenumbers.country_code_for_region(r) == 1 for r in self.regions)
+        self._nanp_regions = {r for r in self.regions if phonenumbers.country_code_for_region(r) == 1}
+        self._nanp = bool(self._nanp_regions)
 
     def mask(self, value: str) -> str:
         return mask_digits(value, keep_last=2)
@@ -127,16 +132,18 @@ class PhoneRecognizer(Recognizer):
 
     def _national(self, value: str) -> float:
         """The score of a national candidate (0 when it is no phone number)."""
-        if _NOT_A_NUMBER.fullmatch(value):
+        digit_string = _NON_DIGIT.sub("", value)
+        digits = len(digit_string)
+        if not MIN_DIGITS <= digits <= MAX_DIGITS or _NOT_A_NUMBER.fullmatch(value):
             return 0.0
-        digits = sum(ch.isdigit() for ch in value)
         grouped = digits != len(value)
         if grouped and not value[-2].isdigit():
             return 0.0  # a one-digit last group is a check digit (ISBN "0-12-661193-9"), not part of a number
-        if not MIN_DIGITS <= digits <= MAX_DIGITS:
-            return 0.0
         has_trunk = value.lstrip("(")[0] == "0"
+        nanp = _NANP_NUMBER.fullmatch(digit_string[-10:]) is not None and (digits == 10 or digit_string[0] == "1")
         for region in self.regions:
+            if region in self._nanp_regions and not nanp:
+                continue  # cheaper than the parse: NANP numbers are NPA-NXX-XXXX with NPA, NXX from 2-9
             if (has_trunk or region not in self._trunk0) and digits in self._lengths[region] and _parse(value, region)[0]:
                 return SCORE_NATIONAL
         if self._nanp and grouped and NANP_SHAPE.fullmatch(value):
@@ -164,7 +171,7 @@ class PhoneRecognizer(Recognizer):
             yield Finding(start, end, self.entity, score)
         if not self.regions:
             return
-        for m in NATIONAL.finditer(text):
+        for m in (m for regex in NATIONAL for m in regex.finditer(text)):
             start = m.start()
             i = bisect_right(intl_starts, start) - 1
             if i >= 0 and start < intl_ends[i]:
