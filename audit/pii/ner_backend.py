@@ -52,7 +52,11 @@ class NerAnalyzer:
     priority = PRIORITY
 
     def __init__(self, path: str, *, entities: tuple[str, ...] = ENTITIES) -> None:
-        from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
+        from transformers import (
+            AutoModelForTokenClassification,
+            AutoTokenizer,
+            pipeline,
+        )
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()

@@ -9,7 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from audit.pii.entities import address, card, email, iban, ip, person, phone, secrets, ssn, url
+from audit.pii.entities import (
+    address,
+    card,
+    email,
+    iban,
+    ip,
+    person,
+    phone,
+    secrets,
+    ssn,
+    url,
+)
 from audit.pii.recognizer import Recognizer
 from rai.errors import InputError
 
