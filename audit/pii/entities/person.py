@@ -5,8 +5,8 @@ checksum types (docs/pii.md publishes the measured precision and recall):
 
 - a cue before capitalised words: an honorific (`Mr.`, `Dr`, `Frau`, `Mme`), a salutation (`Dear`,
   `Hi`), a self-introduction (`my name is`, `I'm` + a known first name), a form field (`Name:`,
-  `Contact person:`, `Patient:`), a signature (`Regards,` / `Thanks,` + a new line, or a dash
-  before a name at the end of a line);
+  `Contact person:`, `Patient:`), a sign-off (`Regards,` / `Thanks,` + a new line), or a dash
+  before a known name that ends its line (a list item `- Project Plan` is not a signature);
 - a known first name followed by a known surname, both capitalised (`Jennifer Burns`), from the
   US Census 1990 lists (`audit/pii/data/`), minus first names that are also common capitalised
   words (months, `Will`, `Grant`, ...).
@@ -150,8 +150,8 @@ class PersonRecognizer(Recognizer):
             if n is None:
                 continue
             if mark in "—–" or m.group(0).startswith("\n-"):
-                if _LINE_END.match(text, n.end()):  # a signature: the name ends its line
-                    yield from self._named(n.start(), n.end(), n.group(0), weak_ok=True)
+                if _LINE_END.match(text, n.end()):  # a signature: the name ends its line; a known name only,
+                    yield from self._named(n.start(), n.end(), n.group(0), weak_ok=False)  # not "- Project Plan"
                 continue
             before = text[max(0, m.start() - 40):m.start()].lower()
             if (self._field_before if mark == ":" else self._signoff_before).search(before):
