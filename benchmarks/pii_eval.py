@@ -59,6 +59,7 @@ PRESIDIO_TYPES = {"EMAIL_ADDRESS": "email", "PHONE_NUMBER": "phone", "CREDIT_CAR
 ERR_LABELLED_LINE = "{path}:{line}: {what}"
 ERR_LABEL = "unknown label {label!r} (use one of {known})"
 ERR_SPAN = "span {start}..{end} is not inside the text"
+ERR_RECORD = 'not a JSON object {"text": ..., "spans": [{"start", "end", "label"}, ...]}'
 
 
 # --- labels and scoring --------------------------------------------------------------------------------
@@ -388,14 +389,18 @@ def read_labelled(path: Path) -> list[LabelledRecord]:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
-            obj = json.loads(line)
-            text, labels = obj["text"], []
-            for span in obj.get("spans", []):
-                label = known.get(span["label"]) or known.get(str(span["label"]).lower())
+            try:
+                obj = json.loads(line)
+                text, spans = str(obj["text"]), list(obj.get("spans", []))
+                raw = [(int(sp["start"]), int(sp["end"]), sp["label"]) for sp in spans]
+            except (ValueError, KeyError, TypeError, AttributeError):
+                raise ValueError(ERR_LABELLED_LINE.format(path=path, line=n, what=ERR_RECORD)) from None
+            labels = []
+            for start, end, name in raw:
+                label = known.get(str(name)) or known.get(str(name).lower())
                 if label is None:
                     raise ValueError(ERR_LABELLED_LINE.format(path=path, line=n, what=ERR_LABEL.format(
-                        label=span["label"], known=", ".join(ENTITIES))))
-                start, end = int(span["start"]), int(span["end"])
+                        label=name, known=", ".join(ENTITIES))))
                 if not 0 <= start < end <= len(text):
                     raise ValueError(ERR_LABELLED_LINE.format(path=path, line=n, what=ERR_SPAN.format(start=start, end=end)))
                 labels.append(Label(start, end, label))
@@ -532,7 +537,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for path in args.labelled:
             corpora[str(path)] = read_labelled(path)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError) as exc:
         print(f"pii_eval: {exc}", file=sys.stderr)
         return 2
     systems: dict[str, tuple[Predict, Sequence[str]]] = {"rai": (predict_ours(args.phone_regions.split(",")), ENTITIES)}

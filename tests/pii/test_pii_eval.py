@@ -11,6 +11,8 @@ import pytest
 from benchmarks.pii_eval import (
     ENTITIES,
     ERR_LABEL,
+    ERR_RECORD,
+    ERR_SPAN,
     STRICT,
     Label,
     LabelledRecord,
@@ -80,6 +82,13 @@ def test_user_labelled_corpus(tmp_path, capsys):
     bad.write_text(json.dumps({"text": "x", "spans": [{"start": 0, "end": 1, "label": "passport"}]}) + "\n")
     assert main(["--records", "8", "--no-presidio", "--labelled", str(bad)]) == 2
     assert capsys.readouterr().err == f"pii_eval: {bad}:1: {ERR_LABEL.format(label='passport', known=', '.join(ENTITIES))}\n"
+    for line, what in (("not json", ERR_RECORD), (json.dumps({"spans": []}), ERR_RECORD),
+                       (json.dumps({"text": "ab", "spans": [{"start": 1, "end": 5, "label": "person"}]}),
+                        ERR_SPAN.format(start=1, end=5))):
+        bad.write_text(line + "\n", encoding="utf-8")
+        with pytest.raises(ValueError) as err:
+            read_labelled(bad)
+        assert str(err.value) == f"{bad}:1: {what}"
     assert main(["--records", "40", "--no-presidio", "--labelled", str(good)]) in (0, 1)
     printed = capsys.readouterr().out
     assert "Faker: 40 records" in printed and "Mimesis: 40 records" in printed and f"{good}: 1 records" in printed
