@@ -38,12 +38,7 @@ def ours_point(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def fairlearn_point(df: pd.DataFrame, n_boot: int | None = None) -> pd.DataFrame:
-    from fairlearn.metrics import (
-        MetricFrame,
-        false_negative_rate,
-        false_positive_rate,
-        selection_rate,
-    )
+    from fairlearn.metrics import MetricFrame, false_negative_rate, false_positive_rate, selection_rate
     from sklearn.metrics import accuracy_score
 
     fns = {"accuracy": accuracy_score, "selection_rate": selection_rate,

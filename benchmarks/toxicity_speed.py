@@ -25,7 +25,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from tiny_models import WORDS, make_tiny_bert
+from tiny_models import WORDS, make_tiny_bert  # noqa: E402  (its WordPiece tokenizer: one token per word)
 
 CLASSES = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
 

@@ -4,7 +4,8 @@ Speed comes from scanning a whole chunk of records at once: the texts are joined
 separator, each compiled pattern runs once over the joined string (C speed, no per-record Python
 overhead), cheap anchors skip recognizers whose trigger substring is absent, and expensive
 validation (checksums, `phonenumbers`) runs only on regex candidates. Findings are then mapped
-back to their record, boosted by context words (lowered by negative ones), thresholded and de-overlapped per record.
+back to their record, boosted by context words (lowered by negative ones), thresholded and
+de-overlapped per record.
 """
 
 from __future__ import annotations

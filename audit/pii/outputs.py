@@ -82,7 +82,7 @@ class StagedOutputs:
                 d.rmdir()
         self._created_dirs.clear()
 
-    def __enter__(self) -> StagedOutputs:
+    def __enter__(self) -> "StagedOutputs":
         return self
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:

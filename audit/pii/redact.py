@@ -37,7 +37,7 @@ def redact_text(text: str, findings: Sequence[Finding], placeholder: Callable, *
     return "".join(out)
 
 
-def mask_pii(texts: Sequence[str], scanner: Scanner | None = None) -> list[str]:
+def mask_pii(texts: Sequence[str], scanner: "Scanner | None" = None) -> list[str]:
     """`texts` with every PII finding replaced by its masked preview (`j***@e******.com`).
 
     For audits other than `pii` that quote texts (e.g. toxicity examples): they must not leak the

@@ -94,7 +94,7 @@ class PiiReport:
             "redacted": list(self.redacted),
         }
 
-    def add_to(self, result: AuditResult) -> None:
+    def add_to(self, result: "AuditResult") -> None:
         """Write the section, the metric records (one per scanned entity type, zeros included)."""
         result.add_section(SECTION, self.to_section())
         n = self.records
