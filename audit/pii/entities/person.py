@@ -72,10 +72,21 @@ FIELD_BEFORE = rf"(?<![\w])(?:{_alternation(FIELDS)})[ \t]*$"
 SIGNOFF_BEFORE = rf"(?<![\w])(?:{_alternation(SIGNOFFS)})[ \t]*,?[ \t]*$"
 
 # Capitalised words that are first names in the census lists but mostly something else in text.
-NOT_FIRST_NAMES = frozenset(["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "will", "mark", "bill", "art", "grant", "hope", "joy", "faith", "grace", "rich", "chase", "lane", "page", "king", "major", "sunny", "summer", "winter", "autumn", "dawn", "young", "long", "dear", "best", "thanks", "regards", "happy", "new", "north", "south", "east", "west", "christian", "general", "royal", "ray", "guy", "pat", "sterling", "star", "angel", "april", "august", "jean", "don", "van", "del", "kay", "sky", "sun", "rose", "ivy", "iris", "lily", "penny", "ruby", "amber", "crystal", "jade", "pearl", "opal", "river", "rocky", "stone", "storm", "forest", "hunter", "park", "bay", "holiday", "price", "case", "frank", "earl", "baron", "duke", "prince", "princess", "queen", "judge", "deputy", "major", "bishop", "dean", "chance", "chancellor", "cash", "clay", "miles", "wood", "woods", "mason", "cook", "hall", "field", "fields", "ford", "rich", "victor"])
+NOT_FIRST_NAMES = frozenset((
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "will", "mark",
+    "bill", "art", "grant", "hope", "joy", "faith", "grace", "rich", "chase", "lane", "page", "king", "major",
+    "sunny", "summer", "winter", "autumn", "dawn", "young", "long", "dear", "best", "thanks", "regards", "happy",
+    "new", "north", "south", "east", "west", "christian", "general", "royal", "ray", "guy", "pat", "sterling",
+    "star", "angel", "jean", "don", "van", "del", "kay", "sky", "sun", "rose", "ivy", "iris", "lily", "penny",
+    "ruby", "amber", "crystal", "jade", "pearl", "opal", "river", "rocky", "stone", "storm", "forest", "hunter",
+    "park", "bay", "holiday", "price", "case", "frank", "earl", "baron", "duke", "prince", "princess", "queen",
+    "judge", "deputy", "bishop", "dean", "chance", "chancellor", "cash", "clay", "miles", "wood", "woods", "mason",
+    "cook", "hall", "field", "fields", "ford", "victor", "an", "else", "in", "many", "my", "see", "so", "un"
+))
 # Cue words that must not be taken for the start of a name ("Dear Sir", "Hi all").
-NOT_NAMES = frozenset(["sir", "madam", "all", "team", "everyone", "there", "customer", "customers", "friend", "friends", "colleagues", "the", "a", "an"]
-                      + [h.lower() for h in HONORIFICS])
+NOT_NAMES = frozenset(("sir", "madam", "all", "team", "everyone", "there", "customer", "customers", "friend", "friends",
+                       "colleagues", "the", "a", "an", *(h.lower() for h in HONORIFICS)))
 
 
 @lru_cache(maxsize=1)
