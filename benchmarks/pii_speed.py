@@ -32,7 +32,12 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `audit` and `benchmarks` importable from the checkout
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.pii_eval import FAKER_LOCALES, faker_corpus, predict_ours, predict_presidio  # noqa: E402
+from benchmarks.pii_eval import (
+    FAKER_LOCALES,
+    faker_corpus,
+    predict_ours,
+    predict_presidio,
+)
 
 TARGET_MB_S = 5.0
 ROOT = Path(__file__).resolve().parent.parent
