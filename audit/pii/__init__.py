@@ -1,5 +1,7 @@
-"""PII scanning: pattern recognizers with validation, an engine that resolves overlaps, masking,
-streaming over files with worker processes, redaction, and an optional Presidio NER backend.
+"""PII scanning: pattern recognizers with validation (and, for person names and street addresses,
+cue patterns and a census name lexicon), an engine that resolves overlaps, masking, streaming over
+files with worker processes, redaction, and optional NER backends (Presidio, or a local Hugging
+Face token-classification model).
 
     from audit.pii import Scanner, default_registry
     scanner = Scanner(default_registry().recognizers)

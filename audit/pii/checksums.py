@@ -1,7 +1,7 @@
 """Check-digit algorithms and a randomness score: the pure maths behind the validators.
 
-Kept apart from the recognizers so the corpus generator can compute check digits with the
-same code, while the tests cross-check it against an independent implementation (stdnum).
+Kept apart from the recognizers as pure functions; the tests cross-check them against an
+independent implementation (python-stdnum), and the labelled corpora never use them.
 """
 
 from __future__ import annotations
@@ -25,11 +25,6 @@ def luhn_valid(digits: str) -> bool:
     return bool(digits) and digits.isdigit() and luhn_sum(digits) % 10 == 0
 
 
-def luhn_check_digit(payload: str) -> str:
-    """The digit that makes `payload + digit` pass the Luhn check."""
-    return str((10 - luhn_sum(payload + "0") % 10) % 10)
-
-
 def _iban_number(rearranged: str) -> int:
     # Letters count as 10..35 (A=10); int(ch, 36) does exactly that for 0-9A-Z.
     return int("".join(str(int(ch, 36)) for ch in rearranged))
@@ -40,11 +35,6 @@ def iban_valid(compact: str) -> bool:
     if len(compact) < 5 or not compact.isalnum() or not compact.isascii():
         return False
     return _iban_number(compact[4:] + compact[:4]) % 97 == 1
-
-
-def iban_check_digits(country: str, bban: str) -> str:
-    """The two check digits of the IBAN with this country code and BBAN."""
-    return f"{98 - _iban_number(bban + country + '00') % 97:02d}"
 
 
 def shannon_entropy(value: str) -> float:

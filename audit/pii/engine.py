@@ -4,7 +4,8 @@ Speed comes from scanning a whole chunk of records at once: the texts are joined
 separator, each compiled pattern runs once over the joined string (C speed, no per-record Python
 overhead), cheap anchors skip recognizers whose trigger substring is absent, and expensive
 validation (checksums, `phonenumbers`) runs only on regex candidates. Findings are then mapped
-back to their record, boosted by context words, thresholded and de-overlapped per record.
+back to their record, boosted by context words (lowered by negative ones), thresholded and
+de-overlapped per record.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from audit.pii.recognizer import SEPARATOR, Finding, Recognizer, compile_words
 DEFAULT_MIN_SCORE = 0.5
 CONTEXT_WINDOW = 40  # characters before a span searched for context words
 CONTEXT_BOOST = 0.35
+NEGATIVE_WINDOW = 24  # characters before a span searched for negative context words
+# A negative word counts only right before the span: "Order no. 123-456-7890", "ISBN: 0-306-40615-2".
+NEGATIVE_SUFFIX = r"[ \t]*(?:(?:no\.?|nr\.?|number|num|id|#)[ \t]*)?[:#=]?[ \t]*$"
+CONTEXT_PENALTY = 0.5
 
 
 class RecordAnalyzer(Protocol):
@@ -46,6 +51,7 @@ class Scanner:
         self.record_analyzers = tuple(record_analyzers)
         self.min_score = float(min_score)
         self._context = {id(r): compile_words(r.context) for r in self.recognizers}
+        self._negative = {id(r): compile_words(r.negative_context, suffix=NEGATIVE_SUFFIX) for r in self.recognizers}
         self._masks: dict[str, Callable[[str], str]] = {}
         self.priority: dict[str, int] = {}
         for a in self.record_analyzers:
@@ -82,14 +88,16 @@ class Scanner:
         for rec in self.recognizers:
             if not rec.may_match(lowered):
                 continue
-            context = self._context[id(rec)]
+            context, negative = self._context[id(rec)], self._negative[id(rec)]
             for f in rec.analyze(joined):
                 i = bisect_right(starts, f.start) - 1
                 base = starts[i]
                 if f.end > base + len(texts[i]):
                     continue  # crossed a record boundary: not a span of any one record
                 score = f.score
-                if context is not None and score < 1.0 and context.search(joined, max(base, f.start - CONTEXT_WINDOW), f.start):
+                if negative is not None and negative.search(joined, max(base, f.start - NEGATIVE_WINDOW), f.start):
+                    score = max(0.0, round(score - CONTEXT_PENALTY, 3))  # and no boost: the negative word is nearer
+                elif context is not None and score < 1.0 and context.search(joined, max(base, f.start - CONTEXT_WINDOW), f.start):
                     score = min(1.0, round(score + CONTEXT_BOOST, 3))
                 if score >= min_score:
                     found[i].append(Finding(f.start - base, f.end - base, f.entity, score))

@@ -3,8 +3,9 @@
 A recognizer finds candidate spans of one entity type in a text and scores them. Patterns carry
 a base score; a `validate` hook (checksums, `phonenumbers`, `ipaddress`, entropy) rejects
 candidates that only look right; context words near a span raise its score (the engine applies
-them, see `audit.pii.engine`). Recognizers see a whole chunk of records joined by NUL, so no
-pattern may match a NUL (the engine drops any span that crosses a record boundary anyway).
+them, see `audit.pii.engine`), and negative context words right before it lower it. Recognizers
+see a whole chunk of records joined by NUL, so no pattern may match a NUL (the engine drops any
+span that crosses a record boundary anyway).
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ class Recognizer(ABC):
     entity: str
     #: Words that, shortly before a span, make the finding more likely (lower case).
     context: tuple[str, ...] = ()
+    #: Words that, right before a span, make it something else (`version` before a dotted quad).
+    negative_context: tuple[str, ...] = ()
     #: Breaks ties when two findings cover the same span: the higher priority wins.
     priority: int = 0
     #: Lower-case substrings one of which must occur in the text for a match to be possible;
@@ -113,13 +116,14 @@ class PatternRecognizer(Recognizer):
 
     def __init__(self, entity: str, patterns: Sequence[Pattern], *, mask: Callable[[str], str],
                  validate: Callable[[str], bool] | None = None, context: Sequence[str] = (),
-                 priority: int = 0, anchors: Sequence[str] = ()) -> None:
+                 negative_context: Sequence[str] = (), priority: int = 0, anchors: Sequence[str] = ()) -> None:
         self.entity = entity
         self.patterns = tuple(patterns)
         self._compiled = tuple(_Compiled(p) for p in self.patterns)
         self._mask = mask
         self._validate = validate
         self.context = tuple(context)
+        self.negative_context = tuple(negative_context)
         self.priority = priority
         self.anchors = tuple(anchors)
 
@@ -145,9 +149,27 @@ class PatternRecognizer(Recognizer):
                 yield Finding(start, end, entity, self.score(pattern, m))
 
 
-def compile_words(words: Sequence[str]) -> re.Pattern[str] | None:
-    """One case-insensitive regex that finds any of `words` as a whole word (context look-ups)."""
+def word_alternation(words: Sequence[str], *, lower: bool = True) -> str:
+    """A regex for any of `words` as written capitalised, or also in lower case ("Dear", "dear"),
+    at a word start, spaces matching any run of blanks.
+
+    Every branch is a literal that checks the word boundary after its first character, so `re`
+    scans for the first letters at C speed; a leading lookbehind, a character class such as
+    `[Dd]` or `(?i:...)` would make it try every branch at every position.
+    """
+    branches = []
+    for w in sorted(set(words), key=len, reverse=True):
+        for v in dict.fromkeys((w[0].upper() + w[1:], w) if lower else (w,)):
+            first = re.escape(v[0])
+            rest = r"[ \t]+".join(re.escape(part) for part in v[1:].split(" "))
+            branches.append(rf"{first}(?<![\w]{first}){rest}")
+    return "(?:" + "|".join(branches) + ")"
+
+
+def compile_words(words: Sequence[str], suffix: str = "") -> re.Pattern[str] | None:
+    """One case-insensitive regex that finds any of `words` as a whole word (context look-ups),
+    followed by `suffix` (a regex; e.g. "...$" for words that must end right before the span)."""
     if not words:
         return None
     alternation = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-    return re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])", re.IGNORECASE)
+    return re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9]){suffix}", re.IGNORECASE)

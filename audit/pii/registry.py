@@ -9,7 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from audit.pii.entities import card, email, iban, ip, phone, secrets, ssn, url
+from audit.pii.entities import (
+    address,
+    card,
+    email,
+    iban,
+    ip,
+    person,
+    phone,
+    secrets,
+    ssn,
+    url,
+)
 from audit.pii.recognizer import Recognizer
 from rai.errors import InputError
 
@@ -34,6 +45,8 @@ FAMILIES: dict[str, Callable[[RecognizerOptions], list[Recognizer]]] = {
     "ip_address": lambda o: ip.recognizers(),
     "url_credentials": lambda o: url.recognizers(),
     "secrets": lambda o: secrets.recognizers(),
+    "person": lambda o: person.recognizers(),
+    "address": lambda o: address.recognizers(),
 }
 
 
@@ -60,7 +73,7 @@ class RecognizerRegistry:
     def add(self, recognizer: Recognizer) -> None:
         self.recognizers.append(recognizer)
 
-    def select(self, entities: Iterable[str] | None) -> "RecognizerRegistry":
+    def select(self, entities: Iterable[str] | None) -> RecognizerRegistry:
         """A registry with only `entities` (None keeps all); unknown names raise InputError."""
         if entities is None:
             return RecognizerRegistry(self.recognizers)

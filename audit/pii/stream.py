@@ -180,7 +180,7 @@ def scan_files(request: ScanRequest, outputs: CommandOutputs | None = None) -> P
         staged.claim(target, "--redact")
     config = request.config
     report = PiiReport(entities=config.scanned_entities, columns=request.columns, min_score=config.min_score,
-                       backend="rai+presidio" if config.presidio_model else "rai", revealed=request.reveal,
+                       backend=config.backend, revealed=request.reveal,
                        findings_file=str(request.findings_path) if request.findings_path else None,
                        redacted=[str(t) for t in targets], phone_regions=config.phone_regions)
     executor: Executor | None = None

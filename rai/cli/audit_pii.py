@@ -44,6 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reveal", action="store_true", help="include raw values in examples and --findings (sensitive!)")
     p.add_argument("--presidio", action="store_true", help="also find person names and locations with Presidio (optional extra)")
     p.add_argument("--spacy-model", metavar="NAME_OR_DIR", help="spaCy pipeline for --presidio (default: best installed English one)")
+    p.add_argument("--ner-model", metavar="DIR",
+                   help="also find person names and locations with a local Hugging Face token-classification model")
 
 
 def run(args: argparse.Namespace) -> "AuditResult":
@@ -58,7 +60,8 @@ def run(args: argparse.Namespace) -> "AuditResult":
     paths = [Path(p) for p in args.paths]
     config = ScanConfig(entities=tuple(args.entities) if args.entities else None, min_score=args.min_score,
                         phone_regions=tuple(args.phone_regions),
-                        presidio_model=resolve_model(args.spacy_model) if args.presidio else None)
+                        presidio_model=resolve_model(args.spacy_model) if args.presidio else None,
+                        ner_model=args.ner_model)
     request = ScanRequest(paths=tuple(paths), columns=tuple(args.columns), config=config, workers=args.workers,
                           chunk_rows=args.chunk_rows, findings_path=Path(args.findings) if args.findings else None,
                           redact_path=Path(args.redact) if args.redact else None, reveal=args.reveal, examples=args.examples)

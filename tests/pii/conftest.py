@@ -1,10 +1,16 @@
 """A small labelled corpus written as CSV, JSONL and Parquet, shared by the PII CLI tests; the default scanner."""
 
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
+# The checkout's `benchmarks` package (labelled corpora, the evaluation) before the one Opacus installs.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
 from audit.pii import Scanner, default_registry
-from audit.pii.corpus import generate_corpus
+from benchmarks.pii_corpus import generate_corpus
 
 N_RECORDS = 300
 

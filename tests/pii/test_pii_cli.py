@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 from audit.pii import BUILTIN_ENTITIES
-from audit.pii.corpus import score
 from audit.pii.outputs import ERR_COMPRESSION
 from audit.pii.stream import ERR_REDACT_FORMAT
 from audit.result import ERR_COLLISION
+from benchmarks.pii_eval import score
 from rai.cli.audit_pii import REVEAL_WARNING
 from rai.io import ERR_EMPTY, ERR_FORMAT, ERR_NO_FILE
 from rai.outputs import ERR_IS_INPUT
@@ -216,7 +216,7 @@ def test_usage_errors_are_one_line_and_exact(rai, tmp_path, data_files):
         ((csv, other, "--redact", tmp_path / "red"), f"{tmp_path / 'red'}: {ERR_REDACT_NAMES.format(name='corpus.csv')}"),
         ((csv, "--entities", "email,passport"),
          ERR_UNKNOWN_ENTITY.format(names="passport", known=", ".join(BUILTIN_ENTITIES))),
-        ((csv, "--entities", "person"), ERR_NEEDS_PRESIDIO.format(names="person")),
+        ((csv, "--entities", "location"), ERR_NEEDS_PRESIDIO.format(names="location")),
         ((csv, "--phone-regions", "XX"), ERR_UNKNOWN_REGION.format(names="XX")),
         ((csv, "--spacy-model", "en_core_web_sm"), ERR_SPACY_WITHOUT_PRESIDIO),
         ((csv, "--findings", out), f"{out}: {ERR_TWO_OUTPUTS.format(first='--out', second='--findings')}"),

@@ -6,13 +6,7 @@ import re
 import pytest
 
 from audit.pii import Scanner, default_registry
-from audit.pii.checksums import (
-    iban_check_digits,
-    iban_valid,
-    luhn_check_digit,
-    luhn_valid,
-    shannon_entropy,
-)
+from audit.pii.checksums import iban_valid, luhn_valid, shannon_entropy
 from audit.pii.entities.card import card_scheme
 from audit.pii.entities.iban import IBAN_LENGTHS
 from audit.pii.registry import RecognizerOptions
@@ -200,7 +194,8 @@ def test_luhn_matches_stdnum():
     for _ in range(2000):
         digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(2, 19)))
         assert luhn_valid(digits) == stdnum_luhn.is_valid(digits)
-        assert luhn_check_digit(digits) == stdnum_luhn.calc_check_digit(digits)
+        fixed = digits + stdnum_luhn.calc_check_digit(digits)
+        assert luhn_valid(fixed) and stdnum_luhn.is_valid(fixed)
 
 
 def test_iban_mod97_matches_stdnum():
@@ -211,8 +206,7 @@ def test_iban_mod97_matches_stdnum():
     for country, length in sorted(IBAN_LENGTHS.items()):
         for _ in range(20):
             bban = "".join(rng.choice(alphabet) for _ in range(length - 4))
-            check = iban_check_digits(country, bban)
-            assert check == mod_97_10.calc_check_digits(bban + country)
+            check = mod_97_10.calc_check_digits(bban + country)
             good = country + check + bban
             bad = country + f"{(int(check) - 2 + rng.randint(1, 96)) % 97 + 2:02d}" + bban
             assert iban_valid(good) and mod_97_10.is_valid(good[4:] + good[:4])

@@ -1,7 +1,8 @@
 """IPv4 and IPv6 addresses, validated by the standard library's `ipaddress`.
 
 IPv4: four dotted decimal octets, not part of a longer dotted run (so `1.2.3.4.5` and version
-strings with more parts are not addresses); `ipaddress` rejects octets above 255 and leading
+strings with more parts are not addresses; a dotted quad right after "version", "v", "release",
+"build", "firmware" scores 0.35, below the default threshold); `ipaddress` rejects octets above 255 and leading
 zeros. IPv6: a run of hex groups and colons that `ipaddress` accepts (full, `::`-compressed, or
 with an embedded IPv4 tail); times (`12:30:45`) and MAC addresses are not valid IPv6.
 """
@@ -18,6 +19,11 @@ _H = "[0-9A-Fa-f]"
 # At least two colons up front; the run ends on a hex digit, "::" or an embedded IPv4 tail.
 IPV6 = (rf"(?<![\w:.])(?={_H}{{0,4}}:{_H}{{0,4}}:)[0-9A-Fa-f:]{{2,39}}(?:(?<=:)\d{{1,3}}(?:\.\d{{1,3}}){{3}})?"
         rf"(?:(?<={_H})|(?<=::))(?![\w]|\.\d|:[0-9A-Fa-f:])")
+
+
+# A dotted quad after these words is a version number (`Version 9.21.71.5`, `build 10.0.19041.1`).
+NEGATIVE_CONTEXT = ("version", "versions", "ver", "v", "release", "build", "firmware", "fw", "revision", "rev", "patch",
+                    "update", "upgrade", "oid")
 
 
 def valid_ip(value: str) -> bool:
@@ -44,4 +50,4 @@ def recognizers() -> list[Recognizer]:
             Pattern("ipv6", IPV6, 0.7, anchor=r":(?=[0-9A-Fa-f]{0,4}:)", back=r"[0-9A-Fa-f:]{0,39}+$", window=39)],
         validate=valid_ip, mask=mask_ip,
         context=("ip", "ipv4", "ipv6", "address", "host", "server", "client", "from", "login", "connection"),
-        priority=50)]
+        negative_context=NEGATIVE_CONTEXT, priority=50)]

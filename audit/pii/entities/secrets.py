@@ -78,7 +78,8 @@ def _known_prefix(value: str) -> int:
 def recognizers() -> list[Recognizer]:
     aws = PatternRecognizer(
         "aws_access_key", [Pattern("aws_access_key_id", AWS_ACCESS_KEY, 0.9)], mask=lambda v: mask_secret(v, keep_prefix=4),
-        context=("aws", "access key", "key id"), priority=85, anchors=tuple(p.lower() for p in AWS_PREFIXES))
+        # No substring prefilter: twelve `in` scans of the text cost more than the pattern's own literal-led scan.
+        context=("aws", "access key", "key id"), priority=85)
     pem = PatternRecognizer(
         "private_key", [Pattern("pem_private_key", PRIVATE_KEY, 1.0)], mask=mask_pem, priority=100, anchors=("private key",))
     bearer = PatternRecognizer(

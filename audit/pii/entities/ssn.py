@@ -2,8 +2,8 @@
 
 Never issued: area 000, 666 or 900-999; group 00; serial 0000; and the numbers the SSA lists as
 published in advertising (078-05-1120, 219-09-9999, 123-45-6789). `123-45-6789` shaped numbers
-score 0.6; space-separated ones 0.4 and bare nine-digit runs 0.3, so those two only count with a
-context word nearby ("SSN", "social security").
+score 0.6; dotted and spaced ones (`123.45.6789`, `123 45 6789`) 0.5; bare nine-digit runs 0.3, so
+those only count with a context word nearby ("SSN", "social security").
 """
 
 from __future__ import annotations
@@ -13,16 +13,17 @@ import re
 from audit.pii.masking import mask_digits
 from audit.pii.recognizer import Pattern, PatternRecognizer, Recognizer
 
+NEGATIVE_CONTEXT = ("isbn", "order", "ticket", "invoice", "tracking", "sku", "serial", "part", "version", "release", "build")
 INVALID_PUBLISHED = frozenset({"078051120", "219099999", "123456789"})
 
 # One pass for the three forms: the separator is captured and must repeat (123-45-6789, 123 45 6789,
 # 123456789); the score depends on it (see `SsnRecognizer.score`).
-SSN = r"\d(?<![\w+\-.]\d)\d\d([ \-]?)\d\d\1\d{4}(?![\w]|[ \-.]\d)"
-SCORES = {"-": 0.6, " ": 0.4, "": 0.3}
+SSN = r"\d(?<![\w+\-.]\d)\d\d([ \-.]?)\d\d\1\d{4}(?![\w]|[ \-.]\d)"
+SCORES = {"-": 0.6, ".": 0.5, " ": 0.5, "": 0.3}
 
 
 def valid_ssn(value: str) -> bool:
-    digits = value.replace("-", "").replace(" ", "")
+    digits = value.replace("-", "").replace(" ", "").replace(".", "")
     if len(digits) != 9 or not digits.isdigit() or digits in INVALID_PUBLISHED:
         return False
     area, group, serial = digits[:3], digits[3:5], digits[5:]
@@ -37,4 +38,5 @@ class SsnRecognizer(PatternRecognizer):
 def recognizers() -> list[Recognizer]:
     return [SsnRecognizer(
         "us_ssn", [Pattern("ssn", SSN, 0.6)], validate=valid_ssn, mask=mask_digits,
-        context=("ssn", "ssns", "social security", "social security number", "ss#", "ss #", "ssa"), priority=55)]
+        context=("ssn", "ssns", "social security", "social security number", "ss#", "ss #", "ssa"),
+        negative_context=NEGATIVE_CONTEXT, priority=55)]
