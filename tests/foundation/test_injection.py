@@ -135,7 +135,7 @@ def test_toxicity_examples_mask_a_uk_number_and_withhold_unknown_numbers():
 
     info = BackendInfo(name="detoxify", version="0", model="original", labels=("toxicity",), primary_label="toxicity",
                        max_length=512)
-    texts = [f"you idiot, call {UK_PHONE}", "you fool, order 98765432", "you jerk"]
+    texts = [f"you idiot, call {UK_PHONE}", "you fool, serial 12345678901234567890123", "you jerk"]  # no scanner type fits the serial
     units = ScoredUnits(values=np.array([[[0.9]], [[0.8]], [[0.7]]]), labels=("toxicity",), texts=[[t] for t in texts],
                         meta=[{"row": i, "column": "text"} for i in range(3)])
     items = summarize(units, info, SummarySettings(n_resamples=10)).section["examples"]["items"]
