@@ -104,11 +104,16 @@ def test_nothing_released_holds_the_key_a_generator_state_or_a_training_loss(run
 
 
 def test_keep_checkpoint_must_be_a_boolean(rai, tmp_path, module_bert, data_csv):
+    from rai.config import ERR_BAD_VALUE, ERR_NOT_BOOLEAN
+    from rai.errors import InputError
     from training import config
 
     (tmp_path / "c.yaml").write_text("keep-checkpoint: 'yes'\n")
     code, _, err = rai("train", "--data", data_csv, "--model", module_bert, "--out", tmp_path / "o", "--config", tmp_path / "c.yaml")
-    assert code == 2 and f"--keep-checkpoint: {config.ERR_BOOL}" in err and not (tmp_path / "o").exists()
+    assert code == 2 and not (tmp_path / "o").exists()
+    assert ERR_BAD_VALUE.format(key="keep-checkpoint", problem=ERR_NOT_BOOLEAN.format(got="yes")) in err
+    with pytest.raises(InputError, match=f"--keep-checkpoint: {config.ERR_BOOL}"):  # the Python API checks it too
+        config.validate_config(config.TrainConfig(data=data_csv, out=str(tmp_path / "o"), keep_checkpoint="yes"))
 
 
 def test_a_released_run_directory_resumes_nothing(runs, rai, tmp_path, module_bert, data_csv):
