@@ -40,6 +40,9 @@ is outside the differential-privacy guarantee stated in privacy.json:
                 the model and optimizer state. Anyone holding the key can recompute the noise and
                 the batches, and the guarantee no longer holds against them. rai train deletes
                 checkpoint/ when the run finishes, unless --keep-checkpoint was given.
+  audit_canaries.json   with --audit-canaries: the one-run audit's canaries and which of them were
+                trained on (secret coin flips). rai audit privacy needs it; whoever has it knows the
+                answers the audit asks the model for.
 
 What a run releases is outside this folder: model/, privacy.json, metrics.json, labels.json,
 predictions.csv, config.yaml, split.json, canaries.json.
