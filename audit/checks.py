@@ -4,7 +4,7 @@ The schema says a value is a number; only the metric says which numbers are poss
 judged a hand-edited record as written could be talked into a pass: a ratio of 0.3 "inside" the
 interval [0.85, 0.95], a reversed interval, -1 records with PII, a ratio of 7.5. So every record
 of an audit that rai reads (gate, report, baseline, --append) or writes must hold, by its id's
-spec in `audit.metric_ids`:
+spec in `rai.audit.metric_ids`:
 - the id is documented, and `better` (when given) is the id's direction;
 - the value and both interval ends lie in the metric's range; a count's value is a whole number;
 - an interval's low end is not above its high end, and the value lies between them;
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from audit.metric_ids import lookup
-from rai.errors import InputError
+from rai.audit.metric_ids import lookup
+from rai.core.errors import InputError
 
 ERR_MEANING = "not a valid rai audit result: {problems}"
 ERR_UNKNOWN_METRIC = "unknown metric id (the documented ids are listed in docs/metrics.md)"

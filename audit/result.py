@@ -16,12 +16,12 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-from audit.checks import check_audit
-from audit.metric_ids import lookup
+from rai.audit.checks import check_audit
+from rai.audit.metric_ids import lookup
 from rai import __version__
-from rai.documents import loads_json
-from rai.errors import InputError
-from rai.io import atomic_write_text, describe_input, to_json_text
+from rai.core.documents import loads_json
+from rai.core.errors import InputError
+from rai.core.io import atomic_write_text, describe_input, to_json_text
 
 SCHEMA_ID = "rai.audit/1"
 LIBRARIES = ("torch", "transformers", "opacus", "fairlearn", "detoxify", "pandas", "numpy", "scikit-learn", "jinja2")
@@ -72,7 +72,7 @@ class MetricRecord:
 
 
 def _covering(value: float | int | None, lo: float | None, hi: float | None) -> tuple[float | None, float | None]:
-    """An interval that holds its own point estimate, as every reader requires (`audit.checks`).
+    """An interval that holds its own point estimate, as every reader requires (`rai.audit.checks`).
 
     A percentile bootstrap interval can leave the plug-in value out when the resampling
     distribution is skewed; widening the interval to the value keeps its coverage (it only grows).
@@ -119,14 +119,14 @@ class AuditResult:
 
     def add_metric(self, metric_id: str, value: Any, *, section: str, ci: tuple[Any, Any] | None = None,
                    n: int | None = None, details: dict[str, Any] | None = None, why_null: str | None = None) -> MetricRecord:
-        """Add one metric record; the id must be documented in `audit.metric_ids`.
+        """Add one metric record; the id must be documented in `rai.audit.metric_ids`.
 
         A NaN/inf/None value is written as null with a warning; `why_null` says why
         (e.g. "a single class in group X"), so nobody reads a missing number as a pass.
         """
         spec = lookup(metric_id)
         if spec is None:
-            raise ValueError(f"metric id {metric_id!r} is not documented in audit.metric_ids")
+            raise ValueError(f"metric id {metric_id!r} is not documented in rai.audit.metric_ids")
         v = finite_or_none(value)
         if v is None:
             self.warnings.append(f"{metric_id}: value is undefined and written as null" + (f" ({why_null})" if why_null else ""))
@@ -218,11 +218,11 @@ def library_versions() -> dict[str, str | None]:
 
 
 def _schema() -> dict[str, Any]:
-    return json.loads(resources.files("audit").joinpath("schema/audit.schema.json").read_text(encoding="utf-8"))
+    return json.loads(resources.files("rai.audit").joinpath("schema/audit.schema.json").read_text(encoding="utf-8"))
 
 
 def validate_audit_dict(d: Any, *, where: str) -> None:
-    """The document's shape (JSON schema), then its meaning (`audit.checks`): one InputError naming `where`."""
+    """The document's shape (JSON schema), then its meaning (`rai.audit.checks`): one InputError naming `where`."""
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(_schema())
@@ -237,7 +237,7 @@ def validate_audit_dict(d: Any, *, where: str) -> None:
 def read_audit(path: str | Path) -> AuditResult:
     """The one reader of audit.json (gate, report, baseline, --append): strict JSON, then shape and meaning.
 
-    Duplicate keys, NaN/Infinity and nesting deeper than `rai.documents.MAX_DEPTH` are refused
+    Duplicate keys, NaN/Infinity and nesting deeper than `rai.core.documents.MAX_DEPTH` are refused
     before anything else reads the document, so no later step can be fooled or recurse too deep.
     """
     p = Path(path)

@@ -4,7 +4,7 @@
   train did before issue 11; replayable from a 64-bit seed);
 - Opacus' secure_mode recipe on the same generator: four draws, halved (its defence against
   floating-point attacks; Opacus pairs it with torchcsprng, which no longer builds);
-- rai train's noise: the same recipe on bits from the secret ChaCha20 stream (training.randomness).
+- rai train's noise: the same recipe on bits from the secret ChaCha20 stream (rai.training.randomness).
 
 All three alternate in one process, best of --repeats, so a burst of load hits them alike.
 
@@ -26,8 +26,8 @@ def main() -> None:
     import torch
     from opacus.optimizers.optimizer import _generate_noise
 
-    from training.models import load_classifier
-    from training.randomness import PrivacyRandomness
+    from rai.training.models import load_classifier
+    from rai.training.randomness import PrivacyRandomness
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -37,7 +37,7 @@ def main() -> None:
     randomness = PrivacyRandomness.fresh()
     steps = iter(range(10**9))
 
-    def ours() -> None:  # as training.private.PrivateNoise draws it
+    def ours() -> None:  # as rai.training.private.PrivateNoise draws it
         for _ in randomness.noise.gaussian(next(steps)).samples([p.shape for p in params], 1.0):
             pass
 

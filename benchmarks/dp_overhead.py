@@ -1,8 +1,8 @@
 """Cost of DP-SGD against non-DP fine-tuning: step time and peak memory, as ratios to non-DP.
 
 The packaged MiniLM (6 layers, hidden 384), full fine-tuning, batch 32, sequence length 128,
-through the same code `rai train` runs (training.private.make_training: Opacus hooks, Opacus ghost
-clipping, or book-keeping clipping (training.bookkeeping), with the per-example position-ids fix). Each mode runs in a fresh subprocess so its
+through the same code `rai train` runs (rai.training.private.make_training: Opacus hooks, Opacus ghost
+clipping, or book-keeping clipping (rai.training.bookkeeping), with the per-example position-ids fix). Each mode runs in a fresh subprocess so its
 peak memory is its own: peak resident set size (VmHWM, reset after the model is loaded) on
 Linux, where tracemalloc would miss torch's allocations. Targets (issue 2): DP at <= 1.3x the
 time and <= 1.1x the memory of non-DP.
@@ -43,12 +43,12 @@ def _reset_peak() -> bool:
 def worker(mode: str, steps: int, batch_size: int, seq_len: int, threads: int | None) -> dict:
     import torch
 
-    from training.config import GradSampleMode
-    from training.data import Collator, Examples
-    from training.loop import poisson_loader
-    from training.models import load_classifier
-    from training.private import SamplingPlan, make_optimizer, make_training
-    from training.randomness import PrivacyRandomness
+    from rai.training.config import GradSampleMode
+    from rai.training.data import Collator, Examples
+    from rai.training.loop import poisson_loader
+    from rai.training.models import load_classifier
+    from rai.training.private import SamplingPlan, make_optimizer, make_training
+    from rai.training.randomness import PrivacyRandomness
 
     if threads:
         torch.set_num_threads(threads)

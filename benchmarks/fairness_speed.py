@@ -29,8 +29,8 @@ def make_data(n: int, seed: int = 0) -> pd.DataFrame:
 
 
 def ours_point(df: pd.DataFrame) -> pd.DataFrame:
-    from audit.fairness.frame import ConfusionFrame
-    from audit.fairness.groups import groupings_for
+    from rai.audit.fairness.frame import ConfusionFrame
+    from rai.audit.fairness.groups import groupings_for
 
     grouping = groupings_for(df, ["a", "b"])[-1]
     y, p = df["label"].to_numpy(), df["prediction"].to_numpy()
@@ -50,9 +50,9 @@ def fairlearn_point(df: pd.DataFrame, n_boot: int | None = None) -> pd.DataFrame
 
 def ours_bootstrap(df: pd.DataFrame, n_boot: int) -> tuple[float, int, int]:
     """Bootstrap every grouping (a, b, a&b), then every group interval and every disparity (both scopes)."""
-    from audit.fairness.disparities import DISPARITIES, Scope
-    from audit.fairness.frame import ConfusionFrame
-    from audit.fairness.groups import groupings_for
+    from rai.audit.fairness.disparities import DISPARITIES, Scope
+    from rai.audit.fairness.frame import ConfusionFrame
+    from rai.audit.fairness.groups import groupings_for
 
     y, p = df["label"].to_numpy(), df["prediction"].to_numpy()
     groupings = groupings_for(df, ["a", "b"])

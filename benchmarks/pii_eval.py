@@ -413,7 +413,7 @@ Predict = Callable[[Sequence[str]], list[list[Span]]]
 
 
 def predict_ours(regions: Sequence[str] = DEFAULT_REGIONS, chunk: int = 10_000) -> Predict:
-    from audit.pii import ScanConfig
+    from rai.audit.pii import ScanConfig
 
     scanner = ScanConfig(phone_regions=tuple(regions)).build()
 

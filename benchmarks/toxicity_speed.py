@@ -90,7 +90,7 @@ def main() -> None:
 
     from detoxify import Detoxify
 
-    from audit.toxicity import BackendOptions, load_backend
+    from rai.audit.toxicity import BackendOptions, load_backend
 
     with tempfile.TemporaryDirectory() as tmp:
         checkpoint, hf_dir = build_checkpoint(Path(tmp))

@@ -13,7 +13,7 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from rai.errors import InputError
+from rai.core.errors import InputError
 
 ERR_UNKNOWN_POLICY = ("no bundled policy named {name!r} (bundled: {names}); "
                       "a policy file is given as a path, e.g. ./{name} or {name}.yaml")
@@ -22,7 +22,7 @@ _SEPARATORS = tuple(s for s in ("/", os.sep, os.altsep) if s)
 
 
 def _folder() -> Path:
-    return Path(str(resources.files("policies")))
+    return Path(str(resources.files("rai.policies")))
 
 
 def names() -> list[str]:

@@ -1,3 +1,4 @@
-"""rai-suite: the `rai` command and the helpers shared by training/, audit/ and reports/."""
+"""rai-suite: one import name for the `rai` command (rai.cli), the demo, the audits (rai.audit), training
+(rai.training), reports (rai.reports), bundled policies (rai.policies) and what they share (rai.core)."""
 
 __version__ = "0.1.0"

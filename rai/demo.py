@@ -21,9 +21,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from rai.errors import EXIT_GATE_FAILED, EXIT_OK, Interrupted
-from rai.io import atomic_write_text
-from rai.outputs import fresh_output_dir, marker_text
+from rai.core.errors import EXIT_GATE_FAILED, EXIT_OK, Interrupted
+from rai.core.io import atomic_write_text
+from rai.core.outputs import fresh_output_dir, marker_text
 
 HELDOUT_SHARE = 0.3  # of the balanced pool, kept out of training as membership-inference non-members
 ERR_DEMO_STOPPED = "rai demo: stopped by a signal; nothing was left in {out} (run `rai demo` again)"
@@ -185,7 +185,7 @@ def run_demo(out: str | Path, *, quick: bool = False, seed: int = 0, quiet: bool
 
     `out` must be new, empty, or a previous demo output that nobody changed: its demo.json lists the
     SHA-256 of every file, and a folder holding anything else is refused and left alone
-    (`rai.outputs.fresh_output_dir`). A demo that fails part-way, or is stopped by a signal, removes
+    (`rai.core.outputs.fresh_output_dir`). A demo that fails part-way, or is stopped by a signal, removes
     what it wrote and puts the previous demo back: no half-written demo is left behind.
     """
     try:

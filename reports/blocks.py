@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from audit.gate.policy import format_number, format_observed
-from reports.charts import Chart
+from rai.core.formatting import format_number, format_observed
+from rai.reports.charts import Chart
 
 MAX_ROWS = 100
 MAX_COLUMNS = 12

@@ -292,6 +292,6 @@ def histogram_of(values: Sequence[float], *, bins: int = 20, domain: tuple[float
 
 def render_svg(chart: Chart) -> str:
     """The SVG markup of one chart, through the report's autoescaping template macro."""
-    from reports.html import environment
+    from rai.reports.html import environment
 
     return str(environment().get_template("charts.svg.j2").module.svg_chart(chart))

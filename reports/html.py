@@ -14,10 +14,10 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from audit.gate.verdict import Verdict
-from audit.result import AuditResult
-from reports.safety import neutralize
-from reports.view import build_view
+from rai.audit.gate.verdict import Verdict
+from rai.audit.result import AuditResult
+from rai.reports.safety import neutralize
+from rai.reports.view import build_view
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 

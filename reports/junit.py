@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
-from audit.gate.verdict import Status, Verdict
-from audit.result import AuditResult
-from reports.safety import neutralize
+from rai.audit.gate.verdict import Status, Verdict
+from rai.audit.result import AuditResult
+from rai.reports.safety import neutralize
 
 FAILURE_STATUSES = (Status.FAIL, Status.MISSING)
 SKIPPED_STATUSES = (Status.WARN, Status.WAIVED, Status.SKIPPED)

@@ -1,16 +1,16 @@
 """The Markdown summary, for CI job summaries ($GITHUB_STEP_SUMMARY) and pull-request comments.
 
-Every user- or model-supplied string goes through `reports.safety.markdown_text`: no table break,
+Every user- or model-supplied string goes through `rai.reports.safety.markdown_text`: no table break,
 no link or image (an image would make GitHub fetch a URL), no raw HTML, no @mention.
 """
 
 from __future__ import annotations
 
-from audit.gate.policy import details_label, format_observed
-from audit.gate.verdict import Verdict
-from audit.result import AuditResult
-from reports.safety import markdown_text as md
-from reports.view import build_view
+from rai.core.formatting import details_label, format_observed
+from rai.audit.gate.verdict import Verdict
+from rai.audit.result import AuditResult
+from rai.reports.safety import markdown_text as md
+from rai.reports.view import build_view
 
 STATUS_MARK = {"pass": "✅ pass", "fail": "❌ fail", "missing": "❌ missing", "warn": "⚠️ warn", "waived": "➖ waived", "skipped": "➖ skipped"}
 MAX_WARNINGS = 20

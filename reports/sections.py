@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from audit.gate.policy import details_label, format_number
-from audit.gate.verdict import RuleResult, Status
-from audit.metric_ids import UNIT, lookup
-from audit.result import MetricRecord
-from reports.blocks import (MAX_ROWS, Block, Figure, KeyValues, Note, Table, as_number, as_pair, cell_text, generic_blocks,
+from rai.core.formatting import details_label, format_number
+from rai.audit.gate.verdict import RuleResult, Status
+from rai.audit.metric_ids import UNIT, lookup
+from rai.audit.result import MetricRecord
+from rai.reports.blocks import (MAX_ROWS, Block, Figure, KeyValues, Note, Table, as_number, as_pair, cell_text, generic_blocks,
                             is_scalar, walk, without)
-from reports.charts import Bar, Series, Threshold, bar_chart, histogram, histogram_of, line_chart
+from rai.reports.charts import Bar, Series, Threshold, bar_chart, histogram, histogram_of, line_chart
 
 SECTION_ORDER = ("fairness", "counterfactual", "privacy", "pii", "toxicity")
 SECTION_TITLES = {"fairness": "Fairness", "counterfactual": "Counterfactual fairness", "privacy": "Privacy",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from audit.gate.verdict import Verdict
-from reports.safety import one_line
-from reports.view import gate_rows
+from rai.audit.gate.verdict import Verdict
+from rai.reports.safety import one_line
+from rai.reports.view import gate_rows
 
 HEADER = ("rule", "record", "observed [interval]", "threshold", "status", "why")
 MAX_CELL = 48

@@ -1,16 +1,16 @@
 """What a report shows, as plain data: the verdict banner and gate rows, one view per audit section
-(`reports.sections`), warnings and provenance. HTML and Markdown render this; nothing here writes markup.
+(`rai.reports.sections`), warnings and provenance. HTML and Markdown render this; nothing here writes markup.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit.gate.policy import details_label
-from audit.gate.verdict import RuleResult, Verdict
-from audit.result import AuditResult
-from reports.blocks import Block, KeyValues, Table, cell_text, generic_blocks
-from reports.sections import IDENTIFYING_KEYS, SECTION_ORDER, SectionContext, SectionView, section_view, short_label
+from rai.core.formatting import details_label
+from rai.audit.gate.verdict import RuleResult, Verdict
+from rai.audit.result import AuditResult
+from rai.reports.blocks import Block, KeyValues, Table, cell_text, generic_blocks
+from rai.reports.sections import IDENTIFYING_KEYS, SECTION_ORDER, SectionContext, SectionView, section_view, short_label
 
 
 @dataclass(frozen=True)

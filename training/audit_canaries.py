@@ -1,9 +1,9 @@
-"""Audit canaries for the one-run privacy audit (Steinke, Nasr & Jagielski 2023; `audit.privacy.one_run`).
+"""Audit canaries for the one-run privacy audit (Steinke, Nasr & Jagielski 2023; `rai.audit.privacy.one_run`).
 
 `rai train --audit-canaries M` makes M input-space canaries: short texts of random letters, each
 with a random label (balanced over the labels), so nothing but memorising a canary predicts its
 label. Each canary joins the training data independently with probability 1/2; the inclusion bits
-are the audit's secret and come from the run's private stream (`training.randomness`: a key of OS
+are the audit's secret and come from the run's private stream (`rai.training.randomness`: a key of OS
 entropy with DP, --seed only without DP, where there is nothing to hide), never from --seed under DP: anyone who could
 recompute them could read membership off the bits instead of the model. The contents (texts and
 labels) come from --seed: they need no secrecy (DP protects records the adversary knows exactly,
@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from rai.errors import InputError
-from rai.io import atomic_write_json
-from training.config import TrainConfig
-from training.data import TrainingData, append_examples
+from rai.core.errors import InputError
+from rai.core.io import atomic_write_json
+from rai.training.config import TrainConfig
+from rai.training.data import TrainingData, append_examples
 
 SCHEMA = "rai.audit_canaries/1"
 FILE = Path("private") / "audit_canaries.json"

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rai.errors import InputError
+from rai.core.errors import InputError
 
 SUPPORTED = (nn.Linear, nn.Embedding, nn.LayerNorm)
 ERR_UNSUPPORTED = ("book-keeping clipping supports trainable Linear, Embedding and LayerNorm layers only; this model "

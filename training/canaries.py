@@ -3,7 +3,7 @@
 Carlini et al. (2019), "The Secret Sharer": insert a sentence such as "my account number is
 4831 2297 5520" into the training set, then ask how much better the trained model scores that
 secret than other secrets from the same space (the *exposure*, computed by
-`audit.privacy.exposure`). `rai train --canaries N` calls `make_canaries`, writes
+`rai.audit.privacy.exposure`). `rai train --canaries N` calls `make_canaries`, writes
 `canaries.json = cs.to_json()` in the run directory and appends the canaries to the training
 data only; `rai audit privacy` reads the file back with `CanarySet.from_json` and scores
 candidates drawn by `sample_candidates` from the same secret space.
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rai.errors import InputError
+from rai.core.errors import InputError
 
 SCHEMA = "rai.canaries/1"
 DEFAULT_TEMPLATE = "my account number is {secret}"

@@ -2,7 +2,7 @@
 
 A checkpoint holds the trained (requires_grad) parameters, the optimizer state, the privacy
 accountant's history, the secret key of the privacy randomness (Poisson sampling and DP noise;
-`training.randomness`), torch's generator (dropout), the loop position and the training losses,
+`rai.training.randomness`), torch's generator (dropout), the loop position and the training losses,
 plus the settings and input hashes of the run, so a resumption with other settings or other data
 is refused. The key and the losses undo the DP guarantee if published, so checkpoints live under
 `private/` in the run directory, beside a README.txt that says so. A checkpoint is written to a
@@ -19,9 +19,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from rai.errors import InputError
-from rai.io import atomic_output_dir, atomic_write_json, atomic_write_text
-from training.randomness import PrivacyRandomness
+from rai.core.errors import InputError
+from rai.core.io import atomic_output_dir, atomic_write_json, atomic_write_text
+from rai.training.randomness import PrivacyRandomness
 
 PRIVATE_DIR = "private"
 CHECKPOINT_DIR = f"{PRIVATE_DIR}/checkpoint"  # relative to the run directory

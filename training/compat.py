@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm, _NormBase
 
-from rai.errors import InputError
+from rai.core.errors import InputError
 
 ERR_UNSUPPORTED = "Opacus cannot train this model with DP: {problems} (freeze those layers with --train-layers, or use --no-dp)"
 ERR_STATEFUL_LAYERS = ("{layers}: such a layer changes with the training data outside DP-SGD's per-example clipping, "

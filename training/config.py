@@ -3,7 +3,7 @@
 Field names are the CLI flags with underscores, so `config.yaml` in a run directory can be fed
 back with `rai train --config`. `validate_config` collects every problem before raising one
 `InputError` (Opacus `ModuleValidator` style), so a user fixes all typos in one round trip.
-Checks that need the data (δ < 1/n) live in `training.data`.
+Checks that need the data (δ < 1/n) live in `rai.training.data`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from rai import limits
-from rai.errors import InputError
+from rai.core import limits
+from rai.core.errors import InputError
 
 DEFAULT_EPSILON = 8.0
 DEFAULT_DELTA_FACTOR = 0.1  # default δ = min(DEFAULT_DELTA_CAP, 0.1 / n), strictly below 1/n
@@ -75,7 +75,7 @@ ERR_CHOICE = "unknown value {value!r} (choose from {choices})"
 ERR_BOTH_BUDGETS = "give --epsilon or --noise-multiplier, not both"
 ERR_NO_DP_WITH_BUDGET = "--no-dp trains without a privacy guarantee: drop {flags}"
 ERR_MAX_LENGTH = "must be at least 2 (room for the special tokens)"
-ERR_AT_MOST = "must be at most {limit} (rai.limits)"
+ERR_AT_MOST = "must be at most {limit} (rai.core.limits)"
 # Size settings and their upper bounds: the Python API gets the same limits as the flags.
 SIZE_LIMITS = (("epochs", limits.MAX_EPOCHS), ("batch_size", limits.MAX_LOGICAL_BATCH_SIZE),
                ("max_physical_batch_size", limits.MAX_BATCH_SIZE), ("max_length", limits.MAX_LENGTH_TOKENS),

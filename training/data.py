@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rai.errors import InputError
-from rai.io import describe_input, read_table
-from training.config import DEFAULT_DELTA_CAP, DEFAULT_DELTA_FACTOR, TrainConfig
-from training.labels import LabelMap
+from rai.core.errors import InputError
+from rai.core.io import describe_input, read_table
+from rai.training.config import DEFAULT_DELTA_CAP, DEFAULT_DELTA_FACTOR, TrainConfig
+from rai.training.labels import LabelMap
 
 ERR_MISSING_LABELS = "{n} row(s) have no label (0-based rows {rows}); drop or fill them"
 ERR_MISSING_TEXT = "{n} row(s) have no text (0-based rows {rows}); drop or fill them"

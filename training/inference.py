@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from rai.progress import progress
+from rai.core.progress import progress
 
 
 @torch.inference_mode()

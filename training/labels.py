@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from rai.errors import InputError
+from rai.core.errors import InputError
 
 ERR_SINGLE_CLASS = "needs at least two classes, found only {label!r}"
 ERR_POSITIVE_NOT_A_LABEL = "{value!r} is not one of the labels ({labels})"

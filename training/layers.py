@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from torch import nn
 
-from rai.errors import InputError
-from training.config import LayerChoice, TrainLayers
+from rai.core.errors import InputError
+from rai.training.config import LayerChoice, TrainLayers
 
 ERR_NO_ENCODER_LAYERS = "cannot find the encoder's layer list in this model; use --train-layers all or head"
 ERR_TOO_MANY_LAYERS = "the model has only {n} encoder layers (asked for the last {k})"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from training.config import TrainConfig
-from training.private import TrainingSetup
-from training.randomness import PrivacyRandomness
+from rai.training.config import TrainConfig
+from rai.training.private import TrainingSetup
+from rai.training.randomness import PrivacyRandomness
 
 LEDGER_SCHEMA = "rai.privacy/1"
 NO_GUARANTEE = "No differential-privacy guarantee: this model was trained without DP (--no-dp)."

@@ -2,7 +2,7 @@
 
 Each epoch draws `steps_per_epoch` logical batches by Poisson sampling (every example joins a
 batch independently with probability q, as Opacus' `UniformWithReplacementSampler` draws them),
-the batch of global step t from block t of the private sampling stream (`training.randomness`):
+the batch of global step t from block t of the private sampling stream (`rai.training.randomness`):
 a resumed epoch draws exactly the batches the uninterrupted one would have drawn, and nobody
 without the run's key can tell which examples any step used.
 """
@@ -18,11 +18,11 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Sampler
 
-from rai.progress import progress
-from training.checkpoint import LoopState
-from training.private import LogicalBatches, TrainingSetup
-from training.randomness import PrivateStream
-from training.signals import StopRequests
+from rai.core.progress import progress
+from rai.training.checkpoint import LoopState
+from rai.training.private import LogicalBatches, TrainingSetup
+from rai.training.randomness import PrivateStream
+from rai.training.signals import StopRequests
 
 _BACKWARD_HOOK_WARNING = "Full backward hook is firing when gradients are computed with respect to module outputs"
 

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from rai.errors import InputError
+from rai.core.errors import InputError
 
 ERR_NO_MODEL = "model path not found (give a local directory holding config.json, as written by save_pretrained)"
 ERR_NOT_MODEL = "not a Hugging Face model directory (no config.json)"

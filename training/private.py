@@ -6,7 +6,7 @@ parameters follow Opacus' conventions: sampling rate q = 1 / steps-per-epoch wit
 sampling, the mean loss divided by the *expected* batch size, noise calibrated for the planned
 number of steps as `make_private_with_epsilon` does (but from steps, not epochs). Opacus'
 optimizer clips, scales and accounts every step; only its Gaussian draw is replaced, by noise from
-the run's secret stream (`training.randomness`: OS entropy, Opacus' secure_mode recipe).
+the run's secret stream (`rai.training.randomness`: OS entropy, Opacus' secure_mode recipe).
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
 
-from rai.errors import InputError
-from training.bookkeeping import BookKeeping
-from training.compat import PerExampleIds
-from training.config import GradSampleMode, LRSchedule
-from training.randomness import PrivateStream
+from rai.core.errors import InputError
+from rai.training.bookkeeping import BookKeeping
+from rai.training.compat import PerExampleIds
+from rai.training.config import GradSampleMode, LRSchedule
+from rai.training.randomness import PrivateStream
 
 # Rényi orders: Opacus' defaults, extended to large orders so that small data sets and large ε still
 # find their optimum inside the range (Opacus warns when it is the largest order). A superset of

@@ -6,7 +6,7 @@ holds only `config.yaml` and `private/` (README.txt and `checkpoint/`: an unfini
 --resume); the finished run directory is built in a temporary directory and renamed into place in
 one step, without the checkpoint unless --keep-checkpoint.
 
-Privacy randomness (`training.randomness`) is created once per run in `_prepare`: a fresh secret
+Privacy randomness (`rai.training.randomness`) is created once per run in `_prepare`: a fresh secret
 key for a DP run, the checkpoint's key on --resume. `_Run.randomness` also gives other private
 draws their own streams (`stream(purpose)`, `numpy_generator(purpose)`).
 """
@@ -22,23 +22,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rai.config import dump_yaml
-from rai.errors import InputError, Interrupted
-from rai.io import atomic_output_dir, atomic_write_json, atomic_write_text
-from rai.progress import say
-from training.audit_canaries import AUDIT_CANARY_BITS, AuditCanarySet, plant_audit_canaries, write_audit_canaries
-from training.checkpoint import (CHECKPOINT_DIR, PRIVATE_DIR, LoopState, check_same_run, load_checkpoint, restore,
+from rai.core.config import dump_yaml
+from rai.core.errors import InputError, Interrupted
+from rai.core.io import atomic_output_dir, atomic_write_json, atomic_write_text
+from rai.core.progress import say
+from rai.training.audit_canaries import AUDIT_CANARY_BITS, AuditCanarySet, plant_audit_canaries, write_audit_canaries
+from rai.training.checkpoint import (CHECKPOINT_DIR, PRIVATE_DIR, LoopState, check_same_run, load_checkpoint, restore,
                                  save_checkpoint, saved_randomness, write_private_notice)
-from training.config import GradSampleMode, LRSchedule, TrainConfig, validate_config
-from training.data import Collator, EvalSet, TrainingData, append_examples, load_training_data, resolve_delta
-from training.labels import LabelMap
-from training.ledger import model_card, privacy_ledger
-from training.loop import LoopOptions, poisson_loader, run_training
-from training.metrics import evaluation_metrics
-from training.models import quiet_transformers
-from training.private import SamplingPlan, TrainingSetup, attach_schedule, calibrate_noise, make_optimizer, make_training
-from training.randomness import PrivacyRandomness
-from training.signals import StopRequests
+from rai.training.config import GradSampleMode, LRSchedule, TrainConfig, validate_config
+from rai.training.data import Collator, EvalSet, TrainingData, append_examples, load_training_data, resolve_delta
+from rai.training.labels import LabelMap
+from rai.training.ledger import model_card, privacy_ledger
+from rai.training.loop import LoopOptions, poisson_loader, run_training
+from rai.training.metrics import evaluation_metrics
+from rai.training.models import quiet_transformers
+from rai.training.private import SamplingPlan, TrainingSetup, attach_schedule, calibrate_noise, make_optimizer, make_training
+from rai.training.randomness import PrivacyRandomness
+from rai.training.signals import StopRequests
 
 ERR_OUT_EXISTS = "output directory already exists and is not empty (choose another --out)"
 ERR_OUT_UNFINISHED = "holds an unfinished run: add --resume to continue it, or choose another --out"
@@ -62,7 +62,7 @@ def _check_output_dir(out: Path, resume: bool) -> None:
 
 
 def _load_model(cfg: TrainConfig, label_map: LabelMap):
-    from training.models import load_classifier
+    from rai.training.models import load_classifier
 
     id2label = {i: str(v) for i, v in enumerate(label_map.labels)}
     model, tokenizer = load_classifier(cfg.model, num_labels=len(label_map), id2label=id2label,
@@ -92,7 +92,7 @@ def _add_canaries(cfg: TrainConfig, data: TrainingData) -> dict[str, Any] | None
     """Append --canaries secret-bearing examples to the training data (never to evaluation)."""
     if not cfg.canaries:
         return None
-    from training.canaries import make_canaries
+    from rai.training.canaries import make_canaries
 
     canary_set = make_canaries(cfg.canaries, cfg.seed, list(data.label_map.labels))
     texts = [c.text for c in canary_set.canaries]
@@ -148,8 +148,8 @@ def _prepare(cfg: TrainConfig, privacy_key: bytes | None = None) -> _Run:
     """Check settings, output directory, data, privacy plan, model and checkpoint; write nothing."""
     import torch
 
-    from training.compat import check_dp_compatible
-    from training.layers import apply_train_layers
+    from rai.training.compat import check_dp_compatible
+    from rai.training.layers import apply_train_layers
 
     validate_config(cfg)
     _check_output_dir(Path(cfg.out), cfg.resume)
@@ -237,7 +237,7 @@ def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, Loo
 
 def _finish(run: _Run, setup: TrainingSetup, state: LoopState, write_checkpoint: Callable[[Path, LoopState], None]) -> None:
     """Evaluate, then build the complete run directory aside and rename it into place."""
-    from training.inference import predict_proba
+    from rai.training.inference import predict_proba
 
     cfg, data = run.cfg, run.data
     model = setup.close()

@@ -3,7 +3,7 @@
 Pure composition of the pieces in this package; file reading is the CLI's job. The Python API
 returns exactly what `rai audit fairness` writes.
 
-    from audit.fairness import FairnessConfig, assess_fairness
+    from rai.audit.fairness import FairnessConfig, assess_fairness
     result = assess_fairness(df, FairnessConfig(sensitive=("sex", "race")))
 """
 
@@ -15,16 +15,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from audit.fairness.bias_auc import FAMILIES, POWER, bias_auc_report
-from audit.fairness.disparities import DISPARITIES, DisparityResult, Scope
-from audit.fairness.frame import ConfusionFrame, GroupFrame, overall_frame
-from audit.fairness.groups import Grouping
-from audit.fairness.inputs import PreparedData, prepare
-from audit.fairness.intervals import Estimate, safe_divide, selection_level, smooth
-from audit.fairness.metrics import RATE_METRICS
-from audit.result import AuditResult
-from rai.errors import InputError
-from rai.progress import progress
+from rai.audit.fairness.bias_auc import FAMILIES, POWER, bias_auc_report
+from rai.audit.fairness.disparities import DISPARITIES, DisparityResult, Scope
+from rai.audit.fairness.frame import ConfusionFrame, GroupFrame, overall_frame
+from rai.audit.fairness.groups import Grouping
+from rai.audit.fairness.inputs import PreparedData, prepare
+from rai.audit.fairness.intervals import Estimate, safe_divide, selection_level, smooth
+from rai.audit.fairness.metrics import RATE_METRICS
+from rai.audit.result import AuditResult
+from rai.core.errors import InputError
+from rai.core.progress import progress
 
 SECTION = "fairness"
 INTERVAL_METHOD = ("group metrics: percentile bootstrap within groups; disparities and minimum AUCs: "

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audit.fairness.intervals import Estimate, extremum_interval, resample_counts, safe_divide, smooth
+from rai.audit.fairness.intervals import Estimate, extremum_interval, resample_counts, safe_divide, smooth
 
 POWER = -5.0
 MAX_BOOT_LEVELS = 500

@@ -11,7 +11,7 @@ the texts that contain any):
                    (for a binary model, |P(positive) - P'(positive)|).
 
 Texts without any term are not counted. The model and tokenizer are passed in; scoring goes
-through `training.inference.predict_proba`, like every other part of rai.
+through `rai.training.inference.predict_proba`, like every other part of rai.
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from audit.fairness.intervals import Estimate, leaf
-from rai.errors import InputError
-from rai.io import read_table
+from rai.audit.fairness.intervals import Estimate, leaf
+from rai.core.errors import InputError
+from rai.core.io import read_table
 
 if TYPE_CHECKING:
-    from audit.result import AuditResult
+    from rai.audit.result import AuditResult
 
 TERM_PAIRS_RESOURCE = "term_pairs.csv"
 TERM_COLUMNS = ("term_a", "term_b")
@@ -54,7 +54,7 @@ class TermPair:
 
 def builtin_term_pairs() -> tuple[TermPair, ...]:
     """The shipped list (gender, and a few race, religion and sexuality pairs)."""
-    with resources.as_file(resources.files("audit.fairness").joinpath(TERM_PAIRS_RESOURCE)) as path:
+    with resources.as_file(resources.files("rai.audit.fairness").joinpath(TERM_PAIRS_RESOURCE)) as path:
         return load_term_pairs(path)
 
 
@@ -187,8 +187,8 @@ def assess_counterfactual(df: pd.DataFrame, columns: Sequence[str], scorer: Scor
                           pair_source: str = "builtin", n_boot: int = 1000, confidence: float = 0.95, seed: int = 0,
                           where: str = "texts") -> "AuditResult":
     """The counterfactual audit of the texts in `columns`: section "counterfactual" and metric records."""
-    from audit.result import AuditResult
-    from rai.io import check_columns
+    from rai.audit.result import AuditResult
+    from rai.core.io import check_columns
 
     check_columns(list(df.columns), list(columns), where)
     result = AuditResult()

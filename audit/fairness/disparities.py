@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from audit.fairness.intervals import extremum_interval, safe_divide
-from audit.fairness.metrics import RATE_METRICS
+from rai.audit.fairness.intervals import extremum_interval, safe_divide
+from rai.audit.fairness.metrics import RATE_METRICS
 
 
 class Kind(str, Enum):

@@ -19,10 +19,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from audit.fairness.disparities import Disparity, DisparityResult, GroupValues, Scope, compute_disparity
-from audit.fairness.groups import Grouping, encode_attribute, groupings_for, single_group
-from audit.fairness.intervals import Estimate, leaf, resample_counts, selection_level
-from audit.fairness.metrics import RATE_METRICS, confusion_counts, count, one_vs_rest
+from rai.audit.fairness.disparities import Disparity, DisparityResult, GroupValues, Scope, compute_disparity
+from rai.audit.fairness.groups import Grouping, encode_attribute, groupings_for, single_group
+from rai.audit.fairness.intervals import Estimate, leaf, resample_counts, selection_level
+from rai.audit.fairness.metrics import RATE_METRICS, confusion_counts, count, one_vs_rest
 
 DEFAULT_METRICS: tuple[str, ...] = tuple(RATE_METRICS)
 

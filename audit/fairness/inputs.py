@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from audit.fairness.groups import Grouping, groupings_for
-from rai.errors import InputError
-from rai.io import check_columns
+from rai.audit.fairness.groups import Grouping, groupings_for
+from rai.core.errors import InputError
+from rai.core.io import check_columns
 
 ERR_NO_SENSITIVE = "give at least one sensitive column with --sensitive (for example --sensitive sex,race)"
 ERR_MISSING_VALUES = "column {column} has {count} empty value(s) (first at row {row}); every row needs a label and a prediction"

@@ -16,10 +16,11 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, replace
 
-from audit.gate.policy import Bound, Policy, Rule, Severity, Waiver, details_label, format_number, matches
-from audit.gate.verdict import RecordResult, RuleResult, Status, Verdict
-from audit.metric_ids import lookup
-from audit.result import AuditResult, MetricRecord, finite_or_none
+from rai.audit.gate.policy import Bound, Policy, Rule, Severity, Waiver, matches
+from rai.core.formatting import details_label, format_number
+from rai.audit.gate.verdict import RecordResult, RuleResult, Status, Verdict
+from rai.audit.metric_ids import lookup
+from rai.audit.result import AuditResult, MetricRecord, finite_or_none
 
 # Float noise allowance when comparing a regression to its limit (0.80 - 0.78 = 0.0200000000000000018).
 REGRESSION_TOLERANCE = 1e-9

@@ -19,11 +19,11 @@ from typing import Any
 import jsonschema
 import yaml
 
-from audit.gate.policy import Bound, Policy, Rule, Severity, Waiver
-from audit.gate.schema import DATE_PATTERN, policy_schema
-from audit.metric_ids import lookup
-from rai.documents import compose_yaml
-from rai.errors import InputError
+from rai.audit.gate.policy import Bound, Policy, Rule, Severity, Waiver
+from rai.audit.gate.schema import DATE_PATTERN, policy_schema
+from rai.audit.metric_ids import lookup
+from rai.core.documents import compose_yaml
+from rai.core.errors import InputError
 
 ERR_NOT_FOUND = "policy file not found"
 ERR_NOT_UTF8 = "policy file is not UTF-8 text"
@@ -329,7 +329,7 @@ def read_policy_file(path: str | Path) -> PolicyFile:
 
 def load_policy(name_or_path: str | Path) -> Policy:
     """A bundled policy by bare name (`default`, `strict`, `fairness-ci`) or a policy file by path (`policies.resolve`)."""
-    import policies
+    from rai import policies
 
     f = read_policy_file(policies.resolve(name_or_path))
     return parse_policy_text(f.text, f.source, sha256=f.sha256)

@@ -1,7 +1,7 @@
 """The policy model: rules on metric ids, waivers, and the choices they may take (DESIGN.md, "Policies and gates").
 
-A `Policy` is plain frozen data; `audit.gate.loader` builds one from YAML (with file:line errors) and
-`audit.gate.evaluate` judges an audit result against it.
+A `Policy` is plain frozen data; `rai.audit.gate.loader` builds one from YAML (with file:line errors) and
+`rai.audit.gate.evaluate` judges an audit result against it.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
+from rai.core.formatting import details_label, format_number
 
 
 class Severity(str, Enum):
@@ -94,27 +95,3 @@ class Policy:
 def matches(details: dict[str, Any], wanted: dict[str, Any]) -> bool:
     """True when a record's details contain every key/value of a rule's or waiver's filter."""
     return all(k in details and details[k] == v for k, v in wanted.items())
-
-
-def details_label(details: dict[str, Any]) -> str:
-    """A `key=value, ...` label of a record's scalar details (nested values are left out, numbers rounded)."""
-    return ", ".join(f"{k}={v if isinstance(v, str) else format_number(v)}" for k, v in details.items()
-                     if isinstance(v, (str, int, float, bool)) or v is None)
-
-
-def format_number(x: float | int | None) -> str:
-    """Numbers as people read them in tables: ints as is, floats to 4 significant digits, null as 'null'."""
-    if x is None:
-        return "null"
-    if isinstance(x, bool):
-        return str(x).lower()
-    if isinstance(x, int):
-        return str(x)
-    return f"{x:.4g}"
-
-
-def format_observed(value: float | int | None, ci: tuple[float | None, float | None] | None) -> str:
-    text = format_number(value)
-    if ci is not None:
-        text += f" [{format_number(ci[0])}, {format_number(ci[1])}]"
-    return text

@@ -1,7 +1,7 @@
 """The JSON Schema of a policy file (`rai.policy/1`), built from the enums so choices live in one place.
 
 The loader validates the YAML against it and turns each schema error into a message with file:line.
-`python -m audit.gate.schema` prints it (for editors with YAML schema support).
+`python -m rai.audit.gate.schema` prints it (for editors with YAML schema support).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from audit.gate.policy import Bound, Severity
+from rai.audit.gate.policy import Bound, Severity
 
 SCHEMA_ID = "rai.policy/1"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"

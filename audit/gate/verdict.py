@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from audit.gate.policy import Rule, details_label, format_observed
+from rai.audit.gate.policy import Rule
+from rai.core.formatting import details_label, format_observed
 
 VERDICT_SCHEMA = "rai.verdict/1"
 

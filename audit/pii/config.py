@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit.pii import ner_backend, presidio_backend
-from audit.pii.engine import DEFAULT_MIN_SCORE, Scanner
-from audit.pii.registry import (
+from rai.audit.pii import ner_backend, presidio_backend
+from rai.audit.pii.engine import DEFAULT_MIN_SCORE, Scanner
+from rai.audit.pii.registry import (
     BUILTIN_ENTITIES,
     ERR_UNKNOWN_ENTITY,
     RecognizerOptions,
     check_phone_regions,
     default_registry,
 )
-from rai.errors import InputError
+from rai.core.errors import InputError
 
 ERR_NEEDS_PRESIDIO = "entity type(s) {names} need --presidio or --ner-model"
 ERR_MIN_SCORE = "min_score must be between 0 and 1, got {value}"

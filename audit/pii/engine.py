@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from itertools import accumulate
 from typing import Protocol
 
-from audit.pii.overlap import resolve_overlaps
-from audit.pii.recognizer import SEPARATOR, Finding, Recognizer, compile_words
+from rai.audit.pii.overlap import resolve_overlaps
+from rai.audit.pii.recognizer import SEPARATOR, Finding, Recognizer, compile_words
 
 DEFAULT_MIN_SCORE = 0.5
 CONTEXT_WINDOW = 40  # characters before a span searched for context words

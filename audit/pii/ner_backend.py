@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from audit.pii.masking import mask_words
-from audit.pii.recognizer import Finding
-from rai.errors import InputError
+from rai.audit.pii.masking import mask_words
+from rai.audit.pii.recognizer import Finding
+from rai.core.errors import InputError
 
 ERR_NER_MODEL = ("--ner-model {path} is not a token-classification model directory "
                  "(config.json with a ...ForTokenClassification architecture, and its tokenizer)")
@@ -47,7 +47,7 @@ def entity_of(label: str) -> str | None:
 
 
 class NerAnalyzer:
-    """A `RecordAnalyzer` (see `audit.pii.engine`) backed by a transformers token-classification pipeline."""
+    """A `RecordAnalyzer` (see `rai.audit.pii.engine`) backed by a transformers token-classification pipeline."""
 
     priority = PRIORITY
 

@@ -1,6 +1,6 @@
 """Opening the scan's streamed outputs (findings, redacted copies), compressed or not.
 
-They are staged and committed by `rai.outputs.CommandOutputs` with the command's other outputs.
+They are staged and committed by `rai.core.outputs.CommandOutputs` with the command's other outputs.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from rai.errors import InputError
+from rai.core.errors import InputError
 
 # Compression suffix -> opener(path, mode) for text and binary streams.
 OPENERS: dict[str, Callable[..., IO[Any]]] = {"": open, ".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}

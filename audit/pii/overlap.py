@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 
-from audit.pii.recognizer import Finding
+from rai.audit.pii.recognizer import Finding
 
 
 def resolve_overlaps(findings: Sequence[Finding], priority: Mapping[str, int]) -> list[Finding]:

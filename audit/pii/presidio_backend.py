@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from audit.pii.masking import mask_words
-from audit.pii.recognizer import Finding
-from rai.errors import InputError
+from rai.audit.pii.masking import mask_words
+from rai.audit.pii.recognizer import Finding
+from rai.core.errors import InputError
 
 ERR_NOT_INSTALLED = ("--presidio needs the optional Presidio backend: pip install 'rai-suite[presidio]' "
                      "(presidio-analyzer and spacy) plus a spaCy pipeline such as en_core_web_sm")
@@ -57,7 +57,7 @@ def resolve_model(name: str | None) -> str:
 
 
 class PresidioAnalyzer:
-    """A `RecordAnalyzer` (see `audit.pii.engine`) backed by Presidio's AnalyzerEngine."""
+    """A `RecordAnalyzer` (see `rai.audit.pii.engine`) backed by Presidio's AnalyzerEngine."""
 
     priority = PRIORITY
 

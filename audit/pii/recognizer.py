@@ -3,7 +3,7 @@
 A recognizer finds candidate spans of one entity type in a text and scores them. Patterns carry
 a base score; a `validate` hook (checksums, `phonenumbers`, `ipaddress`, entropy) rejects
 candidates that only look right; context words near a span raise its score (the engine applies
-them, see `audit.pii.engine`), and negative context words right before it lower it. Recognizers
+them, see `rai.audit.pii.engine`), and negative context words right before it lower it. Recognizers
 see a whole chunk of records joined by NUL, so no pattern may match a NUL (the engine drops any
 span that crosses a record boundary anyway).
 """

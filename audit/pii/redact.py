@@ -16,12 +16,12 @@ from typing import IO, TYPE_CHECKING, Any
 
 import pandas as pd
 
-from audit.pii.outputs import open_text
-from audit.pii.recognizer import Finding
-from rai.io import table_format
+from rai.audit.pii.outputs import open_text
+from rai.audit.pii.recognizer import Finding
+from rai.core.io import table_format
 
 if TYPE_CHECKING:
-    from audit.pii.engine import Scanner
+    from rai.audit.pii.engine import Scanner
 
 # column -> {row position within the chunk: redacted text}
 Replacements = Mapping[str, Mapping[int, str]]
@@ -44,7 +44,7 @@ def mask_pii(texts: Sequence[str], scanner: "Scanner | None" = None) -> list[str
     For audits other than `pii` that quote texts (e.g. toxicity examples): they must not leak the
     personal data the texts carry into a report or a JSON file.
     """
-    from audit.pii.config import ScanConfig
+    from rai.audit.pii.config import ScanConfig
 
     scanner = scanner or ScanConfig().build()
     out = []
@@ -64,7 +64,7 @@ def quote_scanner() -> "Scanner":
     so a quote is never less masked than any `rai audit pii` setting would have it."""
     import phonenumbers
 
-    from audit.pii.config import ScanConfig
+    from rai.audit.pii.config import ScanConfig
 
     return ScanConfig(phone_regions=tuple(sorted(phonenumbers.SUPPORTED_REGIONS)), min_score=0.0).build()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from audit.pii.entities import (
+from rai.audit.pii.entities import (
     address,
     card,
     email,
@@ -21,8 +21,8 @@ from audit.pii.entities import (
     ssn,
     url,
 )
-from audit.pii.recognizer import Recognizer
-from rai.errors import InputError
+from rai.audit.pii.recognizer import Recognizer
+from rai.core.errors import InputError
 
 ERR_UNKNOWN_ENTITY = "unknown entity type(s) {names} (known: {known})"
 ERR_UNKNOWN_REGION = "unknown phone region(s) {names} (use ISO 3166 codes such as US, GB, DE)"

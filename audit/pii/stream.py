@@ -1,10 +1,10 @@
 """Scanning files: streaming chunks, worker processes, findings file, redacted copies, the report.
 
-Memory stays constant: chunks are read with `rai.io.iter_table_chunks`, at most `2 * workers`
+Memory stays constant: chunks are read with `rai.core.io.iter_table_chunks`, at most `2 * workers`
 chunks are in flight, findings go straight to a staged file. Results are consumed in input order,
 so any number of workers gives exactly the result of one. Nothing is renamed into place until
 every file was scanned: the findings file and redacted copies are staged in the command's
-`rai.outputs.CommandOutputs`, which also refuses an output that is an input or an existing file.
+`rai.core.outputs.CommandOutputs`, which also refuses an output that is an input or an existing file.
 """
 
 from __future__ import annotations
@@ -21,16 +21,16 @@ from typing import Any
 
 import pandas as pd
 
-from audit.pii.config import ScanConfig
-from audit.pii.engine import Scanner
-from audit.pii.outputs import open_text
-from audit.pii.recognizer import Finding
-from audit.pii.redact import RedactionSink, open_sink, placeholder, redact_text
-from audit.pii.summary import FileStats, PiiReport
-from rai.errors import InputError
-from rai.io import ERR_EMPTY, iter_table_chunks, table_format
-from rai.outputs import ERR_WRITE, CommandOutputs
-from rai.progress import progress
+from rai.audit.pii.config import ScanConfig
+from rai.audit.pii.engine import Scanner
+from rai.audit.pii.outputs import open_text
+from rai.audit.pii.recognizer import Finding
+from rai.audit.pii.redact import RedactionSink, open_sink, placeholder, redact_text
+from rai.audit.pii.summary import FileStats, PiiReport
+from rai.core.errors import InputError
+from rai.core.io import ERR_EMPTY, iter_table_chunks, table_format
+from rai.core.outputs import ERR_WRITE, CommandOutputs
+from rai.core.progress import progress
 
 ERR_DUPLICATE_INPUT = "the same file is given twice"
 ERR_REDACT_FORMAT = "the redacted copy must have the input's format ({fmt}); name it like the input, e.g. {example}"

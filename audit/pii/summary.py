@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from audit.result import AuditResult
+    from rai.audit.result import AuditResult
 
 SECTION = "pii"
 

@@ -5,11 +5,11 @@ model I/O in `inputs` and `scoring`; `audit.audit_privacy` composes them into th
 section. The CLI is `rai audit privacy`. See docs/privacy.md.
 """
 
-from audit.privacy.attacks import ATTACKS, Attack
-from audit.privacy.audit import PrivacyAuditOptions, audit_privacy
-from audit.privacy.bounds import EpsilonBound, clopper_pearson, epsilon_lower_bound
-from audit.privacy.exposure import ESTIMATORS, ExposureEstimate, exposure_from_rank
-from audit.privacy.mia import AttackEvaluation, TprAtFpr, evaluate_attack
+from rai.audit.privacy.attacks import ATTACKS, Attack
+from rai.audit.privacy.audit import PrivacyAuditOptions, audit_privacy
+from rai.audit.privacy.bounds import EpsilonBound, clopper_pearson, epsilon_lower_bound
+from rai.audit.privacy.exposure import ESTIMATORS, ExposureEstimate, exposure_from_rank
+from rai.audit.privacy.mia import AttackEvaluation, TprAtFpr, evaluate_attack
 
 __all__ = [
     "ATTACKS", "Attack", "AttackEvaluation", "ESTIMATORS", "EpsilonBound", "ExposureEstimate", "PrivacyAuditOptions",

@@ -1,7 +1,7 @@
 """`audit_privacy`: what a trained classifier memorised, as one `AuditResult` (section "privacy").
 
 The composition: read the run directory (`inputs`), load the target model and the reference
-once (`training.models`), score (`scoring`, `reference`), evaluate every attack (`mia`), the
+once (`rai.training.models`), score (`scoring`, `reference`), evaluate every attack (`mia`), the
 canaries (`exposure`) and the one-run audit's canaries (`one_run_audit`), then write the section
 and metric records. The CLI (`rai audit privacy`) is a thin wrapper; notebooks call
 `audit_privacy` directly.
@@ -16,18 +16,18 @@ from typing import Any
 
 import numpy as np
 
-from audit.privacy.attacks import ATTACKS
-from audit.privacy.exposure import ESTIMATORS, ExposureEstimate
-from audit.privacy.inputs import Examples, RunDir, read_labels, read_run_dir, resolve_examples
-from audit.privacy.mia import FPR_TARGETS, MIN_FALSE_POSITIVES, AttackEvaluation, evaluate_attack
-from audit.privacy.one_run import OneRunAudit
-from audit.privacy.one_run_audit import one_run_metrics, score_audit_canaries
-from audit.privacy.reference import ReferenceLosses, probe_losses
-from audit.result import AuditResult
-from rai.errors import InputError
-from training.canaries import CanarySet, sample_candidates
-from training.labels import LabelMap
-from training.models import load_classifier, resolve_model_path
+from rai.audit.privacy.attacks import ATTACKS
+from rai.audit.privacy.exposure import ESTIMATORS, ExposureEstimate
+from rai.audit.privacy.inputs import Examples, RunDir, read_labels, read_run_dir, resolve_examples
+from rai.audit.privacy.mia import FPR_TARGETS, MIN_FALSE_POSITIVES, AttackEvaluation, evaluate_attack
+from rai.audit.privacy.one_run import OneRunAudit
+from rai.audit.privacy.one_run_audit import one_run_metrics, score_audit_canaries
+from rai.audit.privacy.reference import ReferenceLosses, probe_losses
+from rai.audit.result import AuditResult
+from rai.core.errors import InputError
+from rai.training.canaries import CanarySet, sample_candidates
+from rai.training.labels import LabelMap
+from rai.training.models import load_classifier, resolve_model_path
 
 SECTION = "privacy"
 GUARANTEE_KEYS = ("dp", "epsilon", "delta", "accountant", "noise_multiplier", "max_grad_norm", "sample_rate", "steps",
@@ -153,7 +153,7 @@ def audit_privacy(run_dir: str | Path, *, members: str | Path | None = None, non
                   reference_model: str | Path | None = None, text_column: str | None = None,
                   label_column: str | None = None, options: PrivacyAuditOptions = PrivacyAuditOptions()) -> AuditResult:
     """Run the membership-inference attacks and the canary exposure test on a `rai train` run."""
-    from audit.privacy.scoring import Scorer  # imports torch
+    from rai.audit.privacy.scoring import Scorer  # imports torch
 
     options.check()
     run = read_run_dir(run_dir)
@@ -221,7 +221,7 @@ def _check_num_labels(run: RunDir) -> None:
 
 def _reference_losses(run: RunDir, mem: Examples, non: Examples, reference_model: str | Path | None,
                       options: PrivacyAuditOptions, max_length: int) -> ReferenceLosses:
-    from audit.privacy.scoring import Scorer
+    from rai.audit.privacy.scoring import Scorer
 
     if reference_model is not None:
         model, tokenizer = load_classifier(reference_model)

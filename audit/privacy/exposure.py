@@ -6,7 +6,7 @@ canary's label (rank 1 = lowest loss). Exposure = log2 |R| - log2 rank: 0 bits w
 looks like any other secret, log2 |R| bits when it has the lowest loss of the whole space.
 
 R is too large to enumerate (10^12 for twelve digits), so the rank is estimated from m
-candidate secrets drawn without replacement (`training.canaries.sample_candidates`):
+candidate secrets drawn without replacement (`rai.training.canaries.sample_candidates`):
 
 - `rank` (default): the canary's rank among the m candidates and itself, scaled to R:
   rank_hat = |R| * (b + t/2 + 1) / (m + 1), where b candidates have a lower loss and t tie.

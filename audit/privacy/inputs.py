@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from rai.documents import load_yaml, loads_json
-from rai.errors import InputError
-from rai.io import read_table
-from training.audit_canaries import FILE as AUDIT_CANARIES_FILE
-from training.audit_canaries import AuditCanarySet, check_against_ledger, read_audit_canaries
-from training.canaries import CanarySet
-from training.labels import LabelMap
+from rai.core.documents import load_yaml, loads_json
+from rai.core.errors import InputError
+from rai.core.io import read_table
+from rai.training.audit_canaries import FILE as AUDIT_CANARIES_FILE
+from rai.training.audit_canaries import AuditCanarySet, check_against_ledger, read_audit_canaries
+from rai.training.canaries import CanarySet
+from rai.training.labels import LabelMap
 
 ERR_NO_RUN_DIR = "run directory not found"
 ERR_NOT_DIR = "not a directory (expected a run directory written by rai train)"
@@ -82,7 +82,7 @@ def _read_json(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(ERR_BAD_JSON.format(why=exc), where=str(path)) from None
-    return loads_json(text, where=str(path))  # duplicate keys, NaN and deep nesting refused (rai.documents)
+    return loads_json(text, where=str(path))  # duplicate keys, NaN and deep nesting refused (rai.core.documents)
 
 
 def _labels(doc: Any, where: str) -> LabelMap:

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from audit.privacy import roc as _roc
-from audit.privacy.bounds import EpsilonBound, clopper_pearson, epsilon_lower_bound, one_sided_level
+from rai.audit.privacy import roc as _roc
+from rai.audit.privacy.bounds import EpsilonBound, clopper_pearson, epsilon_lower_bound, one_sided_level
 
 FPR_TARGETS = (0.01, 0.001)
 MIN_FALSE_POSITIVES = 5

@@ -1,6 +1,6 @@
 """The one-run audit inside `rai audit privacy`: score the audit canaries, bound ε, write the metrics.
 
-The math is `audit.privacy.one_run`; this module turns a run's `private/audit_canaries.json` and
+The math is `rai.audit.privacy.one_run`; this module turns a run's `private/audit_canaries.json` and
 the trained model's losses into the `privacy.audit.*` metric records and the section's `one_run`
 part. The ledger's ε and the measured lower bound sit side by side: a bound above the claim
 means the guarantee does not hold for this model (broken accounting, sampling, clipping or noise).
@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from audit.privacy.one_run import GUESS_FRACTIONS, OneRunAudit, audit_from_losses
-from audit.result import AuditResult
-from training.audit_canaries import FILE, AuditCanarySet
-from training.labels import LabelMap
+from rai.audit.privacy.one_run import GUESS_FRACTIONS, OneRunAudit, audit_from_losses
+from rai.audit.result import AuditResult
+from rai.training.audit_canaries import FILE, AuditCanarySet
+from rai.training.labels import LabelMap
 
 SECTION = "privacy"
 METHOD = ("Steinke, Nasr & Jagielski (2023), one-run audit: guess IN for the k+ lowest-loss and OUT for the k- "

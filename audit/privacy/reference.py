@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from rai.errors import InputError
+from rai.core.errors import InputError
 
 ERR_PROBE_FEW = "the reference probe needs at least {k} non-members, got {n}"
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.metrics import roc_auc
+from rai.training.metrics import roc_auc
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Running a loaded classifier over texts: per-example losses and frozen sentence embeddings.
 
-The models come in already loaded (`training.models.load_classifier`); this module only
-scores them, the same way training evaluates (`training.inference`).
+The models come in already loaded (`rai.training.models.load_classifier`); this module only
+scores them, the same way training evaluates (`rai.training.inference`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from rai.progress import progress
-from training.inference import per_example_loss, predict_proba
+from rai.core.progress import progress
+from rai.training.inference import per_example_loss, predict_proba
 
 
 @dataclass(frozen=True)

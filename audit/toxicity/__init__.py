@@ -2,18 +2,18 @@
 
 Python use (the CLI `rai audit toxicity` does the same):
 
-    from audit.toxicity import BackendOptions, load_backend, audit_texts
+    from rai.audit.toxicity import BackendOptions, load_backend, audit_texts
     loaded = load_backend("detoxify", BackendOptions(checkpoint=Path("toxic.ckpt"), hf_config=Path("bert-base-uncased")))
     summary = audit_texts(df, loaded, columns=["text"], group_column="group")
-    summary.add_to(result)  # an audit.result.AuditResult
+    summary.add_to(result)  # a rai.audit.result.AuditResult
 """
 
-from audit.toxicity.audit import audit_generation, audit_texts
-from audit.toxicity.backends import AUTO, BACKEND_CHOICES, BACKENDS, LoadedBackend, load_backend
-from audit.toxicity.base import BackendInfo, BackendOptions, BackendUnavailable, TextScores, ToxicityBackend
-from audit.toxicity.generation import GenerationSettings, generate_continuations
-from audit.toxicity.scorer import DetoxifyScorer
-from audit.toxicity.section import ScoredUnits, SummarySettings, ToxicitySummary, summarize
+from rai.audit.toxicity.audit import audit_generation, audit_texts
+from rai.audit.toxicity.backends import AUTO, BACKEND_CHOICES, BACKENDS, LoadedBackend, load_backend
+from rai.audit.toxicity.base import BackendInfo, BackendOptions, BackendUnavailable, TextScores, ToxicityBackend
+from rai.audit.toxicity.generation import GenerationSettings, generate_continuations
+from rai.audit.toxicity.scorer import DetoxifyScorer
+from rai.audit.toxicity.section import ScoredUnits, SummarySettings, ToxicitySummary, summarize
 
 __all__ = [
     "AUTO", "BACKENDS", "BACKEND_CHOICES", "BackendInfo", "BackendOptions", "BackendUnavailable", "DetoxifyScorer",

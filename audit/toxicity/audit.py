@@ -11,11 +11,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from audit.toxicity.backends import LoadedBackend
-from audit.toxicity.generation import GenerationSettings, generate_continuations
-from audit.toxicity.section import ScoredUnits, SummarySettings, ToxicitySummary, summarize
-from rai.errors import InputError
-from rai.io import check_columns
+from rai.audit.toxicity.backends import LoadedBackend
+from rai.audit.toxicity.generation import GenerationSettings, generate_continuations
+from rai.audit.toxicity.section import ScoredUnits, SummarySettings, ToxicitySummary, summarize
+from rai.core.errors import InputError
+from rai.core.io import check_columns
 
 ERR_NO_TEXTS = "no non-empty text in column(s) {columns}"
 ERR_MISSING_PROMPT = "prompt column {column!r} is empty at row {row}"

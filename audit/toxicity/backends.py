@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from audit.toxicity.base import BackendOptions, BackendUnavailable, ToxicityBackend
-from audit.toxicity.detoxify_backend import load_detoxify
-from audit.toxicity.profanity_backend import load_profanity_check
-from rai.errors import InputError
+from rai.audit.toxicity.base import BackendOptions, BackendUnavailable, ToxicityBackend
+from rai.audit.toxicity.detoxify_backend import load_detoxify
+from rai.audit.toxicity.profanity_backend import load_profanity_check
+from rai.core.errors import InputError
 
 BACKENDS: dict[str, Callable[[BackendOptions], ToxicityBackend]] = {
     "detoxify": load_detoxify,

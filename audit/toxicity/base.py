@@ -1,7 +1,7 @@
 """The toxicity backend interface: what a scorer is, what it returns, how it is configured.
 
 A backend turns texts into per-label probabilities. Backends are plugged in through the
-registry in `audit.toxicity.backends`; audits receive a loaded backend (dependencies passed in).
+registry in `rai.audit.toxicity.backends`; audits receive a loaded backend (dependencies passed in).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rai.errors import InputError
+from rai.core.errors import InputError
 
 ERR_DEVICE = "unknown device {device!r} (use cpu, cuda, cuda:N or mps)"
 ERR_DEVICE_MISSING = "device {device!r} is not available on this machine"

@@ -17,11 +17,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from audit.toxicity import packed
-from audit.toxicity.base import BackendInfo, BackendOptions, BackendUnavailable, resolve_device
-from audit.toxicity.scorer import DetoxifyScorer
-from rai.errors import InputError
-from rai.io import sha256_file
+from rai.audit.toxicity import packed
+from rai.audit.toxicity.base import BackendInfo, BackendOptions, BackendUnavailable, resolve_device
+from rai.audit.toxicity.scorer import DetoxifyScorer
+from rai.core.errors import InputError
+from rai.core.io import sha256_file
 
 NAME = "detoxify"
 # detoxify.detoxify.MODEL_URLS' keys, listed here so `rai --help` need not import torch (a test keeps them equal).
@@ -165,7 +165,7 @@ def _build(args: dict[str, Any], state_dict: dict[str, Any], where: str):
     from detoxify.detoxify import get_model_and_tokenizer
     from transformers.utils import logging as hf_logging
 
-    from rai.progress import enabled
+    from rai.core.progress import enabled
 
     bar_was_on = hf_logging.is_progress_bar_enabled()
     if not enabled():

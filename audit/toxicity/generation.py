@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rai.errors import InputError
-from rai.progress import progress
+from rai.core.errors import InputError
+from rai.core.progress import progress
 
 ERR_TOO_LONG = ("prompt {index} has {tokens} tokens; with --max-new-tokens {new} it exceeds the model's "
                 "context of {context} tokens (shorten the prompt or lower --max-new-tokens)")

@@ -11,8 +11,8 @@ from importlib import metadata
 
 import numpy as np
 
-from audit.toxicity.base import BackendInfo, BackendOptions, BackendUnavailable, TextScores
-from rai.progress import progress
+from rai.audit.toxicity.base import BackendInfo, BackendOptions, BackendUnavailable, TextScores
+from rai.core.progress import progress
 
 NAME = "profanity-check"
 LABEL = "profanity"

@@ -2,7 +2,7 @@
 
 Why it is faster: texts are tokenized once, sorted by token length and batched under
 `torch.inference_mode`. Detoxify's models (BERT, RoBERTa, XLM-RoBERTa, ALBERT) run padding-free
-(`audit.toxicity.packed`: no padding positions, and the last layer computes only the token the
+(`rai.audit.toxicity.packed`: no padding positions, and the last layer computes only the token the
 head reads); other models run padded, each batch to its own longest text instead of a random one. Why it is identical: a text's logits depend only on its own tokens (the
 attention mask hides padding; packed attention runs per text), so they equal
 `Detoxify.predict`'s up to float rounding (< 1e-6). Texts longer than the model's input are
@@ -15,9 +15,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from audit.toxicity import packed
-from audit.toxicity.base import BackendInfo, TextScores
-from rai.progress import progress
+from rai.audit.toxicity import packed
+from rai.audit.toxicity.base import BackendInfo, TextScores
+from rai.core.progress import progress
 
 
 class DetoxifyScorer:

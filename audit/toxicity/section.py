@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from audit.toxicity import metrics as M
-from audit.toxicity.base import BackendInfo
+from rai.audit.toxicity import metrics as M
+from rai.audit.toxicity.base import BackendInfo
 
 SECTION = "toxicity"
 CONTENT_WARNING = "These examples may contain offensive, hateful or explicit language."
@@ -71,7 +71,7 @@ class ToxicitySummary:
     warnings: list[str] = field(default_factory=list)
 
     def add_to(self, result) -> None:
-        """Write the section, metric records and warnings into an `audit.result.AuditResult`."""
+        """Write the section, metric records and warnings into a `rai.audit.result.AuditResult`."""
         result.add_section(SECTION, self.section)
         for m in self.metrics:
             result.add_metric(m.id, m.value, section=SECTION, ci=m.ci, n=m.n, details=m.details, why_null=m.why_null)
@@ -146,7 +146,7 @@ class _Builder:
     def examples_block(self, label: str) -> dict[str, Any]:
         scores = self.scores(label)
         flat = np.argsort(-scores.ravel(), kind="stable")[: max(0, self.s.examples)]
-        from audit.pii import quotable, quote_scanner
+        from rai.audit.pii import quotable, quote_scanner
 
         pii = quote_scanner()  # quoted texts never carry PII into the audit: masked, or withheld when unsure
         items = []

@@ -6,7 +6,7 @@ import argparse
 
 from rai.cli.audit_fairness import add_bootstrap_arguments
 from rai.cli.commands import AuditCommand, at_most, csv_list, positive_int
-from rai.limits import MAX_BATCH_SIZE, MAX_LENGTH_TOKENS
+from rai.core.limits import MAX_BATCH_SIZE, MAX_LENGTH_TOKENS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,10 +21,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace):
-    from audit.fairness.counterfactual import assess_counterfactual, builtin_term_pairs, load_term_pairs
-    from rai.io import read_table
-    from training.inference import predict_proba
-    from training.models import load_classifier, resolve_model_path
+    from rai.audit.fairness.counterfactual import assess_counterfactual, builtin_term_pairs, load_term_pairs
+    from rai.core.io import read_table
+    from rai.training.inference import predict_proba
+    from rai.training.models import load_classifier, resolve_model_path
 
     pairs = load_term_pairs(args.term_pairs) if args.term_pairs else builtin_term_pairs()
     df = read_table(args.texts, required_columns=args.columns)

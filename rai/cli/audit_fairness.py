@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from rai.cli.commands import AuditCommand, at_most, csv_list, non_negative_int, positive_int, probability
-from rai.limits import MAX_BOOTSTRAP
+from rai.core.limits import MAX_BOOTSTRAP
 
 PREDICTIONS_FILE = "predictions.csv"
 ERR_NO_PREDICTIONS = f"run directory has no {PREDICTIONS_FILE} (give the predictions file itself)"
@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def resolve_predictions(path: str) -> tuple[Path, Path | None]:
     """(predictions file, model directory or None) from a file or a run directory."""
-    from rai.errors import InputError
+    from rai.core.errors import InputError
 
     p = Path(path)
     if p.is_dir():
@@ -47,8 +47,8 @@ def resolve_predictions(path: str) -> tuple[Path, Path | None]:
 
 
 def run(args: argparse.Namespace):
-    from audit.fairness.assess import FairnessConfig, assess_fairness
-    from rai.io import read_table
+    from rai.audit.fairness.assess import FairnessConfig, assess_fairness
+    from rai.core.io import read_table
 
     file, model = resolve_predictions(args.predictions)
     df = read_table(file)

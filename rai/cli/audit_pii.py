@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rai.cli.commands import AuditCommand, at_most, csv_list, non_negative_int, positive_int
-from rai.errors import InputError, printable
-from rai.limits import MAX_CHUNK_ROWS, MAX_EXAMPLES, MAX_WORKERS
-from rai.progress import say
+from rai.core.errors import InputError, printable
+from rai.core.limits import MAX_CHUNK_ROWS, MAX_EXAMPLES, MAX_WORKERS
+from rai.core.progress import say
 
 if TYPE_CHECKING:
-    from audit.result import AuditResult
+    from rai.audit.result import AuditResult
 
 ERR_NO_COLUMNS = "--columns needs at least one column name"
 ERR_SPACY_WITHOUT_PRESIDIO = "--spacy-model only applies with --presidio"
@@ -49,9 +49,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> "AuditResult":
-    from audit.pii import ScanConfig, ScanRequest, scan_files
-    from audit.pii.presidio_backend import resolve_model
-    from audit.result import AuditResult
+    from rai.audit.pii import ScanConfig, ScanRequest, scan_files
+    from rai.audit.pii.presidio_backend import resolve_model
+    from rai.audit.result import AuditResult
 
     if not args.columns:
         raise InputError(ERR_NO_COLUMNS)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 
 from rai.cli.commands import AuditCommand, at_most, csv_list, positive_int, probability
-from rai.limits import MAX_BATCH_SIZE, MAX_BOOTSTRAP, MAX_CANARY_CANDIDATES, MAX_LENGTH_TOKENS, MAX_PROBE_FOLDS
+from rai.core.limits import MAX_BATCH_SIZE, MAX_BOOTSTRAP, MAX_CANARY_CANDIDATES, MAX_LENGTH_TOKENS, MAX_PROBE_FOLDS
 
 HELP = "what a trained classifier memorised: membership-inference attacks and canary exposure"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from audit.privacy.attacks import ATTACKS
-    from audit.privacy.exposure import ESTIMATORS
+    from rai.audit.privacy.attacks import ATTACKS
+    from rai.audit.privacy.exposure import ESTIMATORS
 
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run directory written by rai train (model/, privacy.json, labels.json, config.yaml)")
     p.add_argument("--members", metavar="FILE", help="training examples to test (default: the run's training rows, from split.json or config.yaml data)")
@@ -38,7 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace):
-    from audit.privacy.audit import PrivacyAuditOptions, audit_privacy
+    from rai.audit.privacy.audit import PrivacyAuditOptions, audit_privacy
 
     options = PrivacyAuditOptions(
         attacks=tuple(args.attacks), confidence=args.confidence, bootstrap=args.bootstrap,

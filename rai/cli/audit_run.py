@@ -8,7 +8,7 @@ The config has one section per audit, with the same keys as that audit's flags, 
     fairness: {predictions: runs/demo/predictions.csv, sensitive: [sex, race]}
     pii: {}
 
-Each section is checked by the audit's own parser (`rai.config.apply_config`, then an empty
+Each section is checked by the audit's own parser (`rai.core.config.apply_config`, then an empty
 argv), all before any audit starts, so a typo in the last section costs no time. A section for an
 audit that is not registered is an error (exit 2). Results merge into one document with
 provenance: tool and library versions, every input file with SHA-256 and row count, the seed,
@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rai.cli.commands import AuditCommand, add_force_argument, seed
-from rai.config import config_section
-from rai.errors import EXIT_OK
+from rai.core.config import config_section
+from rai.core.errors import EXIT_OK
 
 if TYPE_CHECKING:
-    from audit.result import AuditResult
+    from rai.audit.result import AuditResult
 
 ERR_NO_AUDITS = "no audit configured: give --config with a section per audit ({known})"
 ERR_SECTION = "section {name} must be a mapping of that audit's flags to values"
@@ -56,8 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _prepare(audit: AuditCommand, section: Any, args: argparse.Namespace) -> argparse.Namespace:
     """The namespace `rai audit NAME` would have built from this config section."""
     from rai.cli.main import _Parser
-    from rai.config import apply_config
-    from rai.errors import InputError
+    from rai.core.config import apply_config
+    from rai.core.errors import InputError
 
     where = args.config or "rai audit run"
     section = {} if section is None else section
@@ -94,8 +94,8 @@ def _plan_section(audit: AuditCommand, ns: argparse.Namespace) -> None:
 
 
 def _count_rows(path: Path) -> int | None:
-    from rai.errors import InputError
-    from rai.io import iter_table_chunks, table_format
+    from rai.core.errors import InputError
+    from rai.core.io import iter_table_chunks, table_format
 
     try:
         table_format(path)
@@ -114,12 +114,12 @@ def record_inputs(result: "AuditResult", ns: argparse.Namespace, outputs: tuple[
 
 
 def run(args: argparse.Namespace) -> int:
-    from audit.result import audit_json_text
+    from rai.audit.result import audit_json_text
     from rai.cli.main import recorded_inputs
-    from rai.config import resolved_config
-    from rai.errors import InputError
-    from rai.io import describe_input
-    from rai.progress import say
+    from rai.core.config import resolved_config
+    from rai.core.errors import InputError
+    from rai.core.io import describe_input
+    from rai.core.progress import say
 
     audits = other_audits()
     configured = [(a, getattr(args, a.name)) for a in audits if hasattr(args, a.name)]

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from rai.cli.commands import AuditCommand, at_most, csv_list, non_negative_int, positive_float, positive_int, probability
-from rai.errors import InputError
-from rai.limits import (MAX_BATCH_SIZE, MAX_BATCH_TOKENS, MAX_BOOTSTRAP, MAX_EXAMPLE_CHARS, MAX_EXAMPLES, MAX_LENGTH_TOKENS,
+from rai.core.errors import InputError
+from rai.core.limits import (MAX_BATCH_SIZE, MAX_BATCH_TOKENS, MAX_BOOTSTRAP, MAX_EXAMPLE_CHARS, MAX_EXAMPLES, MAX_LENGTH_TOKENS,
                          MAX_NEW_TOKENS, MAX_SAMPLES)
 
 HELP = "toxic language in texts (a file) or in a causal LM's generations (RealToxicityPrompts / BOLD style)"
@@ -25,8 +25,8 @@ def top_p(value: str) -> float:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from audit.toxicity.backends import BACKEND_CHOICES
-    from audit.toxicity.detoxify_backend import MODEL_TYPES
+    from rai.audit.toxicity.backends import BACKEND_CHOICES
+    from rai.audit.toxicity.detoxify_backend import MODEL_TYPES
 
     p.add_argument("path", nargs="?", metavar="PATH", help="texts to score: CSV, TSV, JSONL or Parquet")
     p.add_argument("--columns", type=csv_list, default=["text"], metavar="LIST", help="text column(s) of PATH (default: text)")
@@ -78,12 +78,12 @@ def _check_mode(args: argparse.Namespace) -> bool:
 
 
 def run(args: argparse.Namespace):
-    from audit.result import AuditResult
-    from audit.toxicity import (BackendOptions, GenerationSettings, SummarySettings, audit_generation, audit_texts,
+    from rai.audit.result import AuditResult
+    from rai.audit.toxicity import (BackendOptions, GenerationSettings, SummarySettings, audit_generation, audit_texts,
                                 load_backend)
-    from audit.toxicity.base import resolve_device
-    from rai.io import read_table
-    from rai.progress import say
+    from rai.audit.toxicity.base import resolve_device
+    from rai.core.io import read_table
+    from rai.core.progress import say
 
     generation = _check_mode(args)
     settings = SummarySettings(threshold=args.threshold, n_resamples=args.bootstrap, confidence=args.confidence,
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace):
     group = [args.group_column] if args.group_column else []
     result = AuditResult()
     if generation:
-        from training.models import load_causal_lm
+        from rai.training.models import load_causal_lm
 
         prompts = read_table(args.prompts, required_columns=[args.prompt_column, *group])
         device = resolve_device(args.device)

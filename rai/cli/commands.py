@@ -4,13 +4,13 @@ A top-level command (`rai train`, `rai gate`, ...) exports `COMMAND = Command(..
 its `run(args)` returns an exit code.
 
 `outputs` names the arguments that are output files: `rai.cli.main.execute` checks them before the
-command runs (`rai.outputs`: not an input, not each other, not an existing file without --force) and
+command runs (`rai.core.outputs`: not an input, not each other, not an existing file without --force) and
 hands the command `args.outputs`, where it stages every file; they are renamed into place together
 when it returns. `output_dirs` names outputs the command checks itself (directories, or a file-or-
 directory such as `--redact`); both are left out of the command's inputs.
 
 An audit (`rai audit fairness`, ...) exports `AUDIT = AuditCommand(...)`; its `run(args)`
-returns an `audit.result.AuditResult` and never writes `--out` itself: the `audit` group
+returns a `rai.audit.result.AuditResult` and never writes `--out` itself: the `audit` group
 adds `--out`, `--append`, `--replace`, `--seed`, provenance and the atomic write, and
 `rai audit run` calls the same `run` with settings taken from a config file.
 Modules import heavy libraries (torch, transformers) inside `run`, so `rai --help` is fast.
@@ -23,10 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rai.config import csv_list  # noqa: F401 - re-exported: the comma-list type of every command
+from rai.core.config import csv_list  # noqa: F401 - re-exported: the comma-list type of every command
 
 if TYPE_CHECKING:
-    from audit.result import AuditResult
+    from rai.audit.result import AuditResult
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ ERR_TOO_LARGE = "must be at most {limit}, got {got}"
 
 
 def at_most(convert: Callable[[str], int], limit: int) -> Callable[[str], int]:
-    """`convert` (an argparse type such as `positive_int`) with an upper bound (`rai.limits`)."""
+    """`convert` (an argparse type such as `positive_int`) with an upper bound (`rai.core.limits`)."""
     def bounded(value: str) -> int:
         n = convert(value)
         if n > limit:
@@ -77,7 +77,7 @@ def seed(value: str) -> int:
 
 
 def add_force_argument(parser: argparse.ArgumentParser) -> None:
-    """--force, the same for every command that writes files (rai.outputs)."""
+    """--force, the same for every command that writes files (rai.core.outputs)."""
     parser.add_argument("--force", action="store_true", help="overwrite output files that already exist")
 
 

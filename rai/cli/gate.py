@@ -10,11 +10,11 @@ import argparse
 from typing import TYPE_CHECKING
 
 from rai.cli.commands import Command, add_force_argument
-from rai.errors import EXIT_GATE_FAILED, EXIT_OK
+from rai.core.errors import EXIT_GATE_FAILED, EXIT_OK
 
 if TYPE_CHECKING:
-    from audit.gate.verdict import Verdict
-    from audit.result import AuditResult
+    from rai.audit.gate.verdict import Verdict
+    from rai.audit.result import AuditResult
 
 
 def add_policy_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
@@ -27,9 +27,9 @@ def add_policy_arguments(parser: argparse.ArgumentParser, *, required: bool) -> 
 
 def judge(audit_path: str, policy: str | None, baseline_path: str | None) -> tuple["AuditResult", "Verdict | None"]:
     """Read the audit (and baseline) and evaluate the policy; every input problem is an InputError."""
-    from audit.gate import evaluate, load_policy
-    from audit.result import read_audit
-    from rai.errors import InputError
+    from rai.audit.gate import evaluate, load_policy
+    from rai.audit.result import read_audit
+    from rai.core.errors import InputError
 
     audit = read_audit(audit_path)
     if policy is None:
@@ -49,8 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rai.io import to_json_text
-    from reports.text import render_text
+    from rai.core.io import to_json_text
+    from rai.reports.text import render_text
 
     _, verdict = judge(args.audit, args.policy, args.baseline)
     print(render_text(verdict), end="")

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 from rai import __version__
 from rai.cli.commands import AuditCommand, Command, add_force_argument, seed
 from rai.cli.registry import AUDIT_MODULES, COMMAND_MODULES
-from rai.config import apply_config, load_yaml_mapping, resolved_config
-from rai.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, InputError, Interrupted, Stopped, printable
-from rai.outputs import CommandOutputs, stop_on_signals
-from rai.progress import say, set_quiet
+from rai.core.config import apply_config, load_yaml_mapping, resolved_config
+from rai.core.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, InputError, Interrupted, Stopped, printable
+from rai.core.outputs import CommandOutputs, stop_on_signals
+from rai.core.progress import say, set_quiet
 
 if TYPE_CHECKING:
-    from audit.result import AuditResult
+    from rai.audit.result import AuditResult
 
 ERR_STOPPED = "rai: stopped by signal {signum} before the command finished; the files it had staged were removed"
 
@@ -87,7 +87,7 @@ def run_audit(audit: AuditCommand, args: argparse.Namespace) -> int:
     An existing --out is read before the audit runs: with --append, one that already holds this audit's
     section is refused; without --append or --replace it was refused by `execute` (unless --force).
     """
-    from audit.result import ERR_COLLISION, audit_json_text, read_audit
+    from rai.audit.result import ERR_COLLISION, audit_json_text, read_audit
 
     out = Path(args.out)
     merge = (args.append or args.replace) and out.exists()
@@ -132,7 +132,7 @@ def input_paths(values: dict[str, object], exclude: set[str] | frozenset[str] = 
 
 
 def plan_outputs(args: argparse.Namespace) -> CommandOutputs:
-    """The command's output files, checked before it runs (rai.outputs): exit 2 and nothing written on a clash."""
+    """The command's output files, checked before it runs (rai.core.outputs): exit 2 and nothing written on a clash."""
     handler = args.handler
     is_audit = isinstance(handler, AuditCommand) and handler.name != "run"
     names = (("out",) if is_audit else ()) + handler.outputs

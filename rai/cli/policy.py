@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from rai.cli.commands import Command
-from rai.errors import EXIT_OK
+from rai.core.errors import EXIT_OK
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,10 +18,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _check(files: list[str]) -> int:
-    from audit.gate.loader import parse_policy_text, read_policy_file, validate_policy_text
-    from rai.errors import InputError
+    from rai.audit.gate.loader import parse_policy_text, read_policy_file, validate_policy_text
+    from rai.core.errors import InputError
 
-    import policies
+    from rai import policies
 
     problems = []
     for f in files:
@@ -37,9 +37,9 @@ def _check(files: list[str]) -> int:
 
 
 def _list() -> int:
-    from audit.gate import load_policy
+    from rai.audit.gate import load_policy
 
-    import policies
+    from rai import policies
 
     for name in policies.names():
         pol = load_policy(name)
@@ -48,7 +48,7 @@ def _list() -> int:
 
 
 def _show(name: str) -> int:
-    import policies
+    from rai import policies
 
     print(policies.path(name).read_text(encoding="utf-8"), end="")
     return EXIT_OK

@@ -1,7 +1,7 @@
 """`rai report AUDIT [--policy …] [--baseline …] --html report.html --markdown summary.md --junit junit.xml`.
 
 Re-renders from a saved audit.json alone. Everything is rendered before anything is written, and
-the files appear together or not at all (`rai.outputs`), so a failure leaves no partial report behind. The exit code
+the files appear together or not at all (`rai.core.outputs`), so a failure leaves no partial report behind. The exit code
 says whether the reports were written (0) or the input was bad (2); the release decision is
 `rai gate`'s (its verdict is the same one the reports show).
 """
@@ -12,7 +12,7 @@ import argparse
 
 from rai.cli.commands import Command, add_force_argument
 from rai.cli.gate import add_policy_arguments, judge
-from rai.errors import EXIT_OK
+from rai.core.errors import EXIT_OK
 
 ERR_NOTHING = "rai report: nothing to write: give --html, --markdown and/or --junit"
 ERR_JUNIT_POLICY = "rai report: --junit needs --policy (its test cases are the policy's rules)"
@@ -28,9 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rai.errors import InputError
-    from rai.progress import say
-    from reports import render_html, render_junit, render_markdown
+    from rai.core.errors import InputError
+    from rai.core.progress import say
+    from rai.reports import render_html, render_junit, render_markdown
 
     if not (args.html or args.markdown or args.junit):
         raise InputError(ERR_NOTHING)

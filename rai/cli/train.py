@@ -1,17 +1,17 @@
-"""`rai train`: build a TrainConfig from the flags and call `training.trainer.train`."""
+"""`rai train`: build a TrainConfig from the flags and call `rai.training.trainer.train`."""
 
 from __future__ import annotations
 
 import argparse
 
 from rai.cli.commands import Command, at_most, csv_list, seed
-from rai.errors import EXIT_OK
-from rai.limits import MAX_AUDIT_CANARIES, MAX_BATCH_SIZE, MAX_CANARIES, MAX_EPOCHS, MAX_LENGTH_TOKENS, MAX_LOGICAL_BATCH_SIZE
+from rai.core.errors import EXIT_OK
+from rai.core.limits import MAX_AUDIT_CANARIES, MAX_BATCH_SIZE, MAX_CANARIES, MAX_EPOCHS, MAX_LENGTH_TOKENS, MAX_LOGICAL_BATCH_SIZE
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    # Defaults come from TrainConfig (one source of truth); `training.config` imports no torch.
-    from training.config import DEFAULT_EPSILON, Accountant, GradSampleMode, LRSchedule, TrainConfig
+    # Defaults come from TrainConfig (one source of truth); `rai.training.config` imports no torch.
+    from rai.training.config import DEFAULT_EPSILON, Accountant, GradSampleMode, LRSchedule, TrainConfig
 
     d = TrainConfig(data="", out="")
     data = p.add_argument_group("data")
@@ -61,9 +61,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rai.outputs import check_output_dir
-    from training.config import TrainConfig
-    from training.trainer import train
+    from rai.core.outputs import check_output_dir
+    from rai.training.config import TrainConfig
+    from rai.training.trainer import train
 
     check_output_dir(args.out, "--out", [p for p in (args.data, args.eval, args.model, args.config) if p])
     train(TrainConfig.from_mapping(vars(args)))

@@ -57,7 +57,7 @@ def test_demo_stopped_by_sigterm_removes_its_output(tmp_path, rai, monkeypatch):
     import time
 
     from rai.demo import ERR_DEMO_STOPPED
-    from training.checkpoint import LoopState
+    from rai.training.checkpoint import LoopState
 
     finish_step = LoopState.finish_step
 

@@ -42,9 +42,9 @@ def reactive_bert_dir(tiny_bert_dir, tmp_path_factory):
     from tiny_models import bert_vocab
     from transformers import BertTokenizer
 
-    from audit.fairness.counterfactual import Swapper, TermPair
-    from training.inference import predict_proba
-    from training.models import load_classifier
+    from rai.audit.fairness.counterfactual import Swapper, TermPair
+    from rai.training.inference import predict_proba
+    from rai.training.models import load_classifier
 
     model, _ = load_classifier(tiny_bert_dir)
     tok = BertTokenizer(vocab={w: i for i, w in enumerate(bert_vocab())}, do_lower_case=True, model_max_length=128)

@@ -8,8 +8,8 @@ import pytest
 from scipy.stats import pmean
 from sklearn.metrics import roc_auc_score
 
-from audit.fairness import FairnessConfig, assess_fairness
-from audit.fairness.bias_auc import (bootstrap_bias_aucs, exact_bias_aucs, level_bias_aucs, level_counts, power_mean,
+from rai.audit.fairness import FairnessConfig, assess_fairness
+from rai.audit.fairness.bias_auc import (bootstrap_bias_aucs, exact_bias_aucs, level_bias_aucs, level_counts, power_mean,
                                      score_levels)
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.fairness.counterfactual import (ERR_NO_PAIRS, ERR_TERM_EMPTY, ERR_TERM_SAME, Swapper, TermPair, builtin_term_pairs,
+from rai.audit.fairness.counterfactual import (ERR_NO_PAIRS, ERR_TERM_EMPTY, ERR_TERM_SAME, Swapper, TermPair, builtin_term_pairs,
                                            load_term_pairs, match_case)
-from rai.errors import InputError
+from rai.core.errors import InputError
 
 from fairness_cases import CF_PAIRS, CF_TEXTS
 
@@ -60,8 +60,8 @@ def test_term_pair_file_errors(tmp_path):
 
 @pytest.mark.slow
 def test_cli_on_a_tiny_bert_matches_a_direct_recomputation(rai, reactive_bert_dir, tmp_path):
-    from training.inference import predict_proba
-    from training.models import load_classifier
+    from rai.training.inference import predict_proba
+    from rai.training.models import load_classifier
 
     texts = tmp_path / "texts.csv"
     pd.DataFrame({"text": TEXTS, "other": ["he"] * len(TEXTS)}).to_csv(texts, index=False)
@@ -118,7 +118,7 @@ def test_cli_bad_inputs_exit_2(rai, tiny_bert_dir, tmp_path):
 
 
 def test_no_text_with_terms_gives_null_not_zero(tiny_bert_dir):
-    from audit.fairness.counterfactual import assess_counterfactual
+    from rai.audit.fairness.counterfactual import assess_counterfactual
 
     def scorer(texts):
         raise AssertionError("nothing to score")

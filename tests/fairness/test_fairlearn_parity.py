@@ -8,10 +8,10 @@ import pytest
 from fairlearn import metrics as flm
 from sklearn.metrics import accuracy_score, precision_score
 
-from audit.fairness import FairnessConfig, assess_fairness
-from audit.fairness.disparities import DISPARITIES, Scope
-from audit.fairness.frame import GroupFrame
-from audit.fairness.groups import MISSING
+from rai.audit.fairness import FairnessConfig, assess_fairness
+from rai.audit.fairness.disparities import DISPARITIES, Scope
+from rai.audit.fairness.frame import GroupFrame
+from rai.audit.fairness.groups import MISSING
 
 FAIRLEARN_METRICS = {
     "selection_rate": flm.selection_rate,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audit.fairness import MISSING, FairnessConfig, assess_fairness
-from audit.fairness import assess as A
-from audit.fairness import inputs as I
-from rai.errors import InputError
+from rai.audit.fairness import MISSING, FairnessConfig, assess_fairness
+from rai.audit.fairness import assess as A
+from rai.audit.fairness import inputs as I
+from rai.core.errors import InputError
 
 
 def _run(df, **kw):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audit.fairness.disparities import DISPARITIES, Kind, Scope
-from audit.fairness.frame import GroupFrame
-from audit.fairness.groups import Grouping
-from audit.fairness.intervals import Estimate, extremum_interval, leaf, resample_counts
-from audit.fairness.metrics import false_positive_rate, selection_rate, true_positive_rate
+from rai.audit.fairness.disparities import DISPARITIES, Kind, Scope
+from rai.audit.fairness.frame import GroupFrame
+from rai.audit.fairness.groups import Grouping
+from rai.audit.fairness.intervals import Estimate, extremum_interval, leaf, resample_counts
+from rai.audit.fairness.metrics import false_positive_rate, selection_rate, true_positive_rate
 
 REPS, B = 120, 400
 

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from audit.metric_ids import lookup, markdown_table
-from audit.result import AuditResult, read_audit, write_audit
-from rai.errors import InputError
+from rai.audit.metric_ids import lookup, markdown_table
+from rai.audit.result import AuditResult, read_audit, write_audit
+from rai.core.errors import InputError
 
 
 def _result(section="fairness", value=0.5):
@@ -70,4 +70,4 @@ def test_invalid_file_is_an_input_error(tmp_path):
 
 def test_docs_metric_table_is_current():
     docs = Path(__file__).parents[2] / "docs" / "metrics.md"
-    assert docs.read_text(encoding="utf-8") == markdown_table(), "regenerate: python -m audit.metric_ids > docs/metrics.md"
+    assert docs.read_text(encoding="utf-8") == markdown_table(), "regenerate: python -m rai.audit.metric_ids > docs/metrics.md"

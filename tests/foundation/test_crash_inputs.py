@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from rai import config as K
-from rai import documents as D
-from rai import limits
+from rai.core import config as K
+from rai.core import documents as D
+from rai.core import limits
 from rai.cli.commands import ERR_TOO_LARGE, at_most, non_negative_int, positive_int
 from rai.cli.main import build_parser
 
@@ -83,7 +83,7 @@ def test_deeply_nested_audits_are_input_errors(rai, tmp_path, argv, depth):
 
 
 def test_nesting_up_to_the_limit_is_read(tmp_path):
-    from audit.result import read_audit
+    from rai.audit.result import read_audit
 
     audit = tmp_path / "a.json"
     audit.write_text(_deep_audit(D.MAX_DEPTH - 3))  # the document, sections and x take 3 levels
@@ -207,8 +207,8 @@ def test_every_integer_flag_is_bounded_or_not_a_size():
 
 
 def test_the_training_api_has_the_flags_limits():
-    from rai.errors import InputError
-    from training.config import ERR_AT_MOST, TrainConfig, validate_config
+    from rai.core.errors import InputError
+    from rai.training.config import ERR_AT_MOST, TrainConfig, validate_config
 
     with pytest.raises(InputError) as err:
         validate_config(TrainConfig(data="d", out="o", epochs=10**9, canaries=10**9, max_length=10**6))

@@ -2,8 +2,8 @@ import argparse
 
 import pytest
 
-from rai.config import apply_config, load_yaml_mapping
-from rai.errors import InputError
+from rai.core.config import apply_config, load_yaml_mapping
+from rai.core.errors import InputError
 
 
 def _parser():
@@ -42,7 +42,7 @@ def test_cli_usage_errors_exit_2_with_one_line(rai):
 
 
 def test_append_to_an_out_holding_the_section_fails_before_the_audit_runs(tmp_path, rai):
-    from audit.result import ERR_COLLISION, AuditResult, write_audit
+    from rai.audit.result import ERR_COLLISION, AuditResult, write_audit
 
     out = tmp_path / "audit.json"
     existing = AuditResult()

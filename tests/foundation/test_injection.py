@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from audit.result import AuditResult
+from rai.audit.result import AuditResult
 
 CONTROLS = ["\x1b[31m", "\r", "\n", "\x00", "\u202e", "\x07", "\x9b", "\u2028"]
 
@@ -18,7 +18,7 @@ CONTROLS = ["\x1b[31m", "\r", "\n", "\x00", "\u202e", "\x07", "\x9b", "\u2028"]
 
 @pytest.mark.parametrize("char", CONTROLS)
 def test_printable_escapes_every_control_character(char):
-    from rai.errors import printable
+    from rai.core.errors import printable
 
     shown = printable(f"a{char}b")
     assert shown == "a" + repr(char)[1:-1] + "b" and shown.isprintable()
@@ -80,14 +80,14 @@ def test_the_linkify_check_itself_finds_a_bare_url():
 
 @pytest.mark.parametrize("text", LINKS)
 def test_markdown_text_never_forms_a_link(text):
-    from reports.safety import markdown_text
+    from rai.reports.safety import markdown_text
 
     assert _links(markdown_text(text)) == []
     assert _links(f"| {markdown_text(text)} |\n|---|\n| {markdown_text(text)} |\n") == []
 
 
 def test_markdown_summary_with_urls_from_data_has_no_link():
-    from reports.markdown import render_markdown
+    from rai.reports.markdown import render_markdown
 
     r = AuditResult(subject={"model": "https://evil.example/model", "inputs": []})
     r.add_section("fairness", {})
@@ -105,7 +105,7 @@ UK_PHONE = "020 7946 0958"
 
 
 def test_a_uk_number_missed_by_us_only_masking_is_withheld_not_quoted():
-    from audit.pii import WITHHELD, ScanConfig, mask_pii, quotable
+    from rai.audit.pii import WITHHELD, ScanConfig, mask_pii, quotable
 
     us_only = ScanConfig(phone_regions=("US",)).build()
     assert UK_PHONE in mask_pii([f"call {UK_PHONE}, idiot"], us_only)[0]  # the miss the issue found
@@ -117,21 +117,21 @@ def test_a_uk_number_missed_by_us_only_masking_is_withheld_not_quoted():
 def test_quotes_hold_no_seven_digit_run(text):
     import re
 
-    from audit.pii import quotable
+    from rai.audit.pii import quotable
 
     (quote,) = quotable([text])
     assert not re.search(r"\d(?:[\s\-./()+]*\d){6,}", quote)
 
 
 def test_quotes_keep_harmless_numbers():
-    from audit.pii import quotable
+    from rai.audit.pii import quotable
 
     assert quotable(["you idiot, 12 cats and 3.5 dogs in 2024"]) == ["you idiot, 12 cats and 3.5 dogs in 2024"]
 
 
 def test_toxicity_examples_mask_a_uk_number_and_withhold_unknown_numbers():
-    from audit.pii import WITHHELD
-    from audit.toxicity import BackendInfo, ScoredUnits, SummarySettings, summarize
+    from rai.audit.pii import WITHHELD
+    from rai.audit.toxicity import BackendInfo, ScoredUnits, SummarySettings, summarize
 
     info = BackendInfo(name="detoxify", version="0", model="original", labels=("toxicity",), primary_label="toxicity",
                        max_length=512)

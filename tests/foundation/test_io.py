@@ -3,8 +3,8 @@ import json
 import pandas as pd
 import pytest
 
-from rai.errors import InputError
-from rai.io import atomic_output_dir, atomic_write_json, iter_table_chunks, read_table
+from rai.core.errors import InputError
+from rai.core.io import atomic_output_dir, atomic_write_json, iter_table_chunks, read_table
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
@@ -64,7 +64,7 @@ def test_atomic_output_dir_removes_partial_work(tmp_path):
 
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2-exchange", "two-renames"])
 def test_atomic_output_dir_replaces_an_existing_directory(tmp_path, monkeypatch, exchange):
-    from rai import io as rio
+    from rai.core import io as rio
 
     target = tmp_path / "run"
     with atomic_output_dir(target) as d:
@@ -78,7 +78,7 @@ def test_atomic_output_dir_replaces_an_existing_directory(tmp_path, monkeypatch,
 
 
 def test_exchange_swaps_two_directories(tmp_path):
-    from rai.io import _exchange
+    from rai.core.io import _exchange
 
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x").write_text("a")

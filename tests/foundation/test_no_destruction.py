@@ -1,6 +1,6 @@
 """Issue 12, items 4, 5, 6, 10 (outputs) and 11: no command replaces, drops or deletes a user's file.
 
-One output policy (`rai.outputs`) for every command: an output is never an input or another output,
+One output policy (`rai.core.outputs`) for every command: an output is never an input or another output,
 an existing output is kept unless --append/--replace/--force says otherwise, directories are removed
 only when the command made them, and a command's outputs appear together or not at all. Each case
 here overwrote, deleted or crashed (exit 0 or 3) before that policy.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.result import AuditResult, write_audit
+from rai.audit.result import AuditResult, write_audit
 
 
 def _digest(path: Path) -> str:
@@ -62,7 +62,7 @@ def test_audit_out_over_its_input_is_refused(rai, workdir, spelling):
     out = spelling.format(root=workdir)
     err = _refused(rai("audit", "fairness", "good.csv", "--sensitive", "sex", "--n-boot", "0", "--out", out, "--force"),
                    before, workdir)
-    from rai.outputs import ERR_IS_INPUT
+    from rai.core.outputs import ERR_IS_INPUT
 
     assert err == f"rai: error: {out}: {ERR_IS_INPUT.format(flag='--out')}"
 
@@ -86,7 +86,7 @@ def test_a_file_an_audit_found_inside_an_input_folder_is_an_input_too(rai, workd
     before = _tree(workdir)
     err = _refused(rai("audit", "fairness", "run", "--sensitive", "sex", "--n-boot", "0", "--out", "run/predictions.csv",
                        "--force", "--quiet"), before, workdir)
-    from rai.outputs import ERR_IS_INPUT
+    from rai.core.outputs import ERR_IS_INPUT
 
     assert err.endswith(ERR_IS_INPUT.format(flag="--out"))
 
@@ -131,7 +131,7 @@ def test_report_gate_and_pii_outputs_never_replace_inputs_or_each_other(rai, wor
     (["audit", "pii", "texts.csv", "--out", "texts.csv"], "--out"),
 ])
 def test_force_never_lets_an_output_replace_an_input(rai, workdir, argv, flag):
-    from rai.outputs import ERR_IS_INPUT
+    from rai.core.outputs import ERR_IS_INPUT
 
     before = _tree(workdir)
     err = _refused(rai(*[a.format(root=workdir) for a in argv], "--force"), before, workdir)
@@ -148,7 +148,7 @@ def test_train_out_that_is_its_data_file_is_refused(rai, workdir):
 def test_audit_out_on_an_existing_audit_needs_append_replace_or_force(rai, workdir):
     before = _tree(workdir)
     err = _refused(rai("audit", "pii", "texts.csv", "--out", "audit.json"), before, workdir)
-    from rai.outputs import ERR_AUDIT_EXISTS
+    from rai.core.outputs import ERR_AUDIT_EXISTS
 
     assert err == f"rai: error: audit.json: {ERR_AUDIT_EXISTS.format(flag='--out')}"
     assert rai("audit", "pii", "texts.csv", "--out", "audit.json", "--replace", "--quiet")[0] == 0
@@ -166,7 +166,7 @@ def test_findings_and_redact_keep_an_existing_file_without_force(rai, workdir, f
         shutil.copy(workdir / "good.csv", workdir / target)
     before = _tree(workdir)
     err = _refused(rai("audit", "pii", "scan.csv", "--out", "p.json", flag, target), before, workdir)
-    from rai.outputs import ERR_EXISTS
+    from rai.core.outputs import ERR_EXISTS
 
     assert err == f"rai: error: {target}: {ERR_EXISTS.format(flag=flag)}"
     assert rai("audit", "pii", "scan.csv", "--out", "p.json", flag, target, "--force", "--quiet")[0] == 0
@@ -187,7 +187,7 @@ def test_report_and_gate_keep_existing_files_without_force(rai, workdir):
 def _previous_demo(root: Path) -> Path:
     """A directory exactly as a finished `rai demo` leaves it (its marker lists every file's hash)."""
     from rai.demo import DEMO_MARKER
-    from rai.outputs import fresh_output_dir, marker_text
+    from rai.core.outputs import fresh_output_dir, marker_text
 
     with fresh_output_dir(root / "demo", marker=DEMO_MARKER, command="rai demo") as out:
         (out / "data").mkdir()
@@ -225,7 +225,7 @@ def test_demo_refuses_an_out_under_a_file_or_that_is_a_file(rai, workdir):
 
 def test_an_unchanged_previous_demo_is_replaced_and_restored_if_the_new_one_fails(workdir):
     from rai.demo import DEMO_MARKER
-    from rai.outputs import fresh_output_dir
+    from rai.core.outputs import fresh_output_dir
 
     demo = _previous_demo(workdir)
     old = _tree(demo)
@@ -242,7 +242,7 @@ def test_an_unchanged_previous_demo_is_replaced_and_restored_if_the_new_one_fail
 
 
 def test_an_empty_folder_given_by_the_user_is_kept_on_failure(workdir):
-    from rai.outputs import fresh_output_dir
+    from rai.core.outputs import fresh_output_dir
 
     (workdir / "mine").mkdir()
     with pytest.raises(RuntimeError):
@@ -273,7 +273,7 @@ def test_output_file_system_errors_are_exit_2_naming_the_path(rai, workdir, argv
 
 
 def test_a_device_is_never_replaced_even_with_force(rai, workdir):
-    from rai.outputs import ERR_NOT_REGULAR
+    from rai.core.outputs import ERR_NOT_REGULAR
 
     before = _tree(workdir)
     err = _refused(rai("report", "audit.json", "--markdown", "/dev/null", "--force"), before, workdir)
@@ -326,8 +326,8 @@ def test_a_report_that_fails_on_its_second_output_leaves_no_first(rai, workdir):
 
 
 def test_a_commit_that_fails_half_way_puts_back_what_it_had_replaced(workdir):
-    from rai.errors import InputError
-    from rai.outputs import CommandOutputs
+    from rai.core.errors import InputError
+    from rai.core.outputs import CommandOutputs
 
     outputs = CommandOutputs(force=True)
     outputs.write_text(workdir / "notes.txt", "replaced", "--html")
@@ -341,8 +341,8 @@ def test_a_commit_that_fails_half_way_puts_back_what_it_had_replaced(workdir):
 
 
 def test_a_file_that_appears_while_the_command_runs_is_not_replaced(workdir):
-    from rai.errors import InputError
-    from rai.outputs import ERR_APPEARED, CommandOutputs
+    from rai.core.errors import InputError
+    from rai.core.outputs import ERR_APPEARED, CommandOutputs
 
     outputs = CommandOutputs()
     outputs.write_text(workdir / "late.json", "rai's", "--verdict")

@@ -57,8 +57,8 @@ def test_sigterm_during_audit_pii_leaves_no_file_behind(tmp_path):
 
 _DEMO_LIKE = textwrap.dedent("""
     import sys, time
-    from rai.errors import Stopped
-    from rai.outputs import fresh_output_dir, stop_on_signals
+    from rai.core.errors import Stopped
+    from rai.core.outputs import fresh_output_dir, stop_on_signals
     try:
         with stop_on_signals(), fresh_output_dir(sys.argv[1], marker="demo.json", command="rai demo") as out:
             (out / "data").mkdir()
@@ -73,7 +73,7 @@ _DEMO_LIKE = textwrap.dedent("""
 @pytest.mark.parametrize("previous,signum", [(False, signal.SIGTERM), (True, signal.SIGTERM), (False, signal.SIGINT)])
 def test_a_signal_while_building_the_demo_folder_leaves_no_half_folder(tmp_path, previous, signum):
     """The output-folder logic `rai demo` runs (`fresh_output_dir` under `stop_on_signals`), stopped for real."""
-    from rai.outputs import fresh_output_dir, marker_text
+    from rai.core.outputs import fresh_output_dir, marker_text
 
     out = tmp_path / "demo"
     if previous:  # a finished earlier demo must come back as it was

@@ -11,8 +11,8 @@ import pytest
 
 from rai.cli import audit_run
 from rai.cli.commands import AuditCommand
-from rai.config import ERR_SECTION_ONLY
-from rai.io import sha256_file
+from rai.core.config import ERR_SECTION_ONLY
+from rai.core.io import sha256_file
 
 TEXTS = "text,group\nhello there friend,a\nyou are an idiot,b\nhave a nice day,a\nwhat a stupid thing,b\nlovely weather,a\nshut up fool,b\n"
 
@@ -59,7 +59,7 @@ def _fake(name: str, *, fail_import: bool = False) -> AuditCommand:
         p.add_argument("--limit", type=int, default=10)
 
     def run(args: argparse.Namespace):
-        from audit.result import AuditResult
+        from rai.audit.result import AuditResult
 
         if fail_import:
             raise ModuleNotFoundError("No module named 'detoxify_weights'")

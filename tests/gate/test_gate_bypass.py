@@ -12,10 +12,10 @@ import json
 
 import pytest
 
-import policies
-from audit import checks as C
-from audit.result import AuditResult, write_audit
-from rai.documents import ERR_DUPLICATE_KEY, ERR_NON_FINITE, ERR_OVERFLOW
+from rai import policies
+from rai.audit import checks as C
+from rai.audit.result import AuditResult, write_audit
+from rai.core.documents import ERR_DUPLICATE_KEY, ERR_NON_FINITE, ERR_OVERFLOW
 
 DPR = "fairness.demographic_parity_ratio"
 PII = "pii.records_with_pii"
@@ -165,7 +165,7 @@ def test_every_reader_of_an_audit_refuses_a_tampered_one(rai, tmp_path):
 
 
 def test_audits_write_only_what_the_gate_reads(tmp_path):
-    from rai.errors import InputError
+    from rai.core.errors import InputError
 
     r = AuditResult()
     rec = r.add_metric(DPR, 0.5, section="fairness", ci=(0.6, 0.7))  # a skewed bootstrap can leave its value out

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from audit.gate import loader as L
-from audit.result import AuditResult, write_audit
+from rai.audit.gate import loader as L
+from rai.audit.result import AuditResult, write_audit
 
 DPR = "fairness.demographic_parity_ratio"
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from audit.gate import Status, evaluate, parse_policy_text
-from audit.gate.evaluate import WARN_EXPIRED, WARN_UNUSED, WHY_NO_BASELINE, WHY_NO_CI
-from audit.result import AuditResult
+from rai.audit.gate import Status, evaluate, parse_policy_text
+from rai.audit.gate.evaluate import WARN_EXPIRED, WARN_UNUSED, WHY_NO_BASELINE, WHY_NO_CI
+from rai.audit.result import AuditResult
 
 TODAY = dt.date(2026, 11, 29)
 DPR = "fairness.demographic_parity_ratio"
@@ -164,7 +164,7 @@ def test_default_today_is_used_for_waivers():
 @pytest.mark.parametrize("field_", ["value", "ci", "baseline"])
 def test_non_finite_numbers_in_a_read_audit_fail_closed(field_):
     """NaN compares false against every limit: an audit.json edited to hold NaN must not pass."""
-    from audit.result import MetricRecord
+    from rai.audit.result import MetricRecord
 
     nan = float("nan")
     policy = parse_policy_text(f"name: t\nrules:\n  - metric: {DPR}\n    min: 0.8\n" + ("    bound: ci\n" if field_ == "ci" else "")

@@ -3,7 +3,7 @@
 Documents are generated around a valid audit: each record's value, interval, n and direction
 kept or replaced by nearby and impossible numbers, sometimes a duplicated key; policies are
 generated from lenient to strict rules on the same metrics, so an unchecked impossible value
-would often pass. The rules are restated here, independently of `audit.checks`, as the oracle.
+would often pass. The rules are restated here, independently of `rai.audit.checks`, as the oracle.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit.checks import audit_problems
-from audit.metric_ids import lookup
-from audit.result import AuditResult
+from rai.audit.checks import audit_problems
+from rai.audit.metric_ids import lookup
+from rai.audit.result import AuditResult
 from rai.cli.main import main
 
 BASE = [  # (id, value, ci, n, details)
@@ -149,7 +149,7 @@ TOKENS = ["", "~", "-5", "1e999", ".nan", ".inf", "0.8", "[", "{", "&a x", "*a",
 @st.composite
 def policy_texts(draw) -> str:
     """The bundled default policy, line by line: lines dropped, doubled, or with a value replaced by a hostile token."""
-    import policies
+    from rai import policies
 
     lines = policies.path("default").read_text(encoding="utf-8").splitlines()
     for _ in range(draw(st.integers(min_value=1, max_value=4))):

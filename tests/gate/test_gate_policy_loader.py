@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-import policies
-from audit.gate import Bound, Severity, load_policy, parse_policy_text, policy_from_dict, validate_policy_text
-from audit.gate import loader as L
-from rai.errors import InputError
+from rai import policies
+from rai.audit.gate import Bound, Severity, load_policy, parse_policy_text, policy_from_dict, validate_policy_text
+from rai.audit.gate import loader as L
+from rai.core.errors import InputError
 
 GOOD = """\
 name: release
@@ -126,7 +126,7 @@ def test_unknown_metric_ids_in_wildcard_families_are_checked_per_segment():
 
 
 def test_regression_rule_needs_a_direction(monkeypatch):
-    from audit.metric_ids import MetricSpec, Range
+    from rai.audit.metric_ids import MetricSpec, Range
 
     text = "name: x\nrules:\n  - metric: fairness.demographic_parity_ratio\n    max_regression: 0.02\n"
     assert problems(text) == []

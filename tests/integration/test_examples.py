@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 
 from rai.cli.main import _Parser, load_commands
-from rai.config import apply_config
+from rai.core.config import apply_config
 
 ROOT = Path(__file__).parents[2]
 

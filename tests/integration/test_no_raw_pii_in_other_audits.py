@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from audit.pii import mask_pii
+from rai.audit.pii import mask_pii
 
 RAW = ["jane.doe@example.org", "4111 1111 1111 1111", "GB82 WEST 1234 5698 7654 32"]
 

@@ -9,7 +9,7 @@ import pytest
 # The checkout's `benchmarks` package (labelled corpora, the evaluation) before the one Opacus installs.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from audit.pii import Scanner, default_registry
+from rai.audit.pii import Scanner, default_registry
 from benchmarks.pii_corpus import generate_corpus
 
 N_RECORDS = 300

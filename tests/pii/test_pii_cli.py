@@ -5,14 +5,14 @@ import json
 import pandas as pd
 import pytest
 
-from audit.pii import BUILTIN_ENTITIES
-from audit.pii.outputs import ERR_COMPRESSION
-from audit.pii.stream import ERR_REDACT_FORMAT
-from audit.result import ERR_COLLISION
+from rai.audit.pii import BUILTIN_ENTITIES
+from rai.audit.pii.outputs import ERR_COMPRESSION
+from rai.audit.pii.stream import ERR_REDACT_FORMAT
+from rai.audit.result import ERR_COLLISION
 from benchmarks.pii_eval import score
 from rai.cli.audit_pii import REVEAL_WARNING
-from rai.io import ERR_EMPTY, ERR_FORMAT, ERR_NO_FILE
-from rai.outputs import ERR_IS_INPUT
+from rai.core.io import ERR_EMPTY, ERR_FORMAT, ERR_NO_FILE
+from rai.core.outputs import ERR_IS_INPUT
 
 FINDING_KEYS = {"file", "record", "column", "start", "end", "entity", "score", "preview"}
 
@@ -200,11 +200,11 @@ def test_gzip_csv_redacts_to_gzip(rai, tmp_path):
 
 
 def test_usage_errors_are_one_line_and_exact(rai, tmp_path, data_files):
-    from audit.pii.config import ERR_NEEDS_PRESIDIO
-    from audit.pii.registry import ERR_UNKNOWN_ENTITY, ERR_UNKNOWN_REGION
-    from audit.pii.stream import ERR_DUPLICATE_INPUT, ERR_REDACT_NAMES
+    from rai.audit.pii.config import ERR_NEEDS_PRESIDIO
+    from rai.audit.pii.registry import ERR_UNKNOWN_ENTITY, ERR_UNKNOWN_REGION
+    from rai.audit.pii.stream import ERR_DUPLICATE_INPUT, ERR_REDACT_NAMES
     from rai.cli.audit_pii import ERR_SPACY_WITHOUT_PRESIDIO
-    from rai.outputs import ERR_TWO_OUTPUTS
+    from rai.core.outputs import ERR_TWO_OUTPUTS
 
     csv = data_files["csv"]
     other = tmp_path / "x" / "corpus.csv"

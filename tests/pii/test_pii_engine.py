@@ -4,15 +4,15 @@ import re
 
 import pytest
 
-from audit.pii import Finding, Scanner, default_registry
-from audit.pii.masking import mask_digits, mask_email
-from audit.pii.overlap import resolve_overlaps
-from audit.pii.redact import placeholder, redact_text
-from audit.pii.registry import BUILTIN_ENTITIES, ERR_UNKNOWN_ENTITY
+from rai.audit.pii import Finding, Scanner, default_registry
+from rai.audit.pii.masking import mask_digits, mask_email
+from rai.audit.pii.overlap import resolve_overlaps
+from rai.audit.pii.redact import placeholder, redact_text
+from rai.audit.pii.registry import BUILTIN_ENTITIES, ERR_UNKNOWN_ENTITY
 from benchmarks.pii_corpus import ENTITIES as CORPUS_ENTITIES
 from benchmarks.pii_corpus import generate_corpus
 from benchmarks.pii_eval import score
-from rai.errors import InputError
+from rai.core.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def test_corpus_is_deterministic_and_labels_are_exact():
 
 
 def test_custom_recognizer_plugs_into_the_registry():
-    from audit.pii import Pattern, PatternRecognizer
+    from rai.audit.pii import Pattern, PatternRecognizer
 
     registry = default_registry()
     registry.add(PatternRecognizer("employee_id", [Pattern("emp", r"EMP-\d{6}", 0.9)], mask=lambda v: "EMP-******",
@@ -123,8 +123,8 @@ def test_custom_recognizer_plugs_into_the_registry():
 
 
 def test_an_internal_error_does_not_quote_the_text():
-    from audit.pii import Recognizer
-    from audit.pii.stream import ERR_SCANNER, scan_columns
+    from rai.audit.pii import Recognizer
+    from rai.audit.pii.stream import ERR_SCANNER, scan_columns
 
     class Broken(Recognizer):
         entity = "broken"

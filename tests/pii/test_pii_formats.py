@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from audit.pii import ScanConfig
-from audit.pii.entities.card import SCORE_UNKNOWN_IIN
-from audit.pii.entities.phone import SCORE_INTERNATIONAL_UNASSIGNED, SCORE_NATIONAL
+from rai.audit.pii import ScanConfig
+from rai.audit.pii.entities.card import SCORE_UNKNOWN_IIN
+from rai.audit.pii.entities.phone import SCORE_INTERNATIONAL_UNASSIGNED, SCORE_NATIONAL
 
 
 @pytest.fixture(scope="module")

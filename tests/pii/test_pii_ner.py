@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from audit.pii.ner_backend import ERR_NER_MODEL, entity_of
+from rai.audit.pii.ner_backend import ERR_NER_MODEL, entity_of
 
 LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-MISC")
 TEXTS = ["Zurich is far", "mail jane@example.com now", "", "the man"]

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from audit.pii.presidio_backend import ERR_MODEL_MISSING, ERR_NOT_INSTALLED
+from rai.audit.pii.presidio_backend import ERR_MODEL_MISSING, ERR_NOT_INSTALLED
 
 
 @pytest.fixture(scope="module")

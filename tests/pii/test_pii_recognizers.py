@@ -5,11 +5,11 @@ import re
 
 import pytest
 
-from audit.pii import Scanner, default_registry
-from audit.pii.checksums import iban_valid, luhn_valid, shannon_entropy
-from audit.pii.entities.card import card_scheme
-from audit.pii.entities.iban import IBAN_LENGTHS
-from audit.pii.registry import RecognizerOptions
+from rai.audit.pii import Scanner, default_registry
+from rai.audit.pii.checksums import iban_valid, luhn_valid, shannon_entropy
+from rai.audit.pii.entities.card import card_scheme
+from rai.audit.pii.entities.iban import IBAN_LENGTHS
+from rai.audit.pii.registry import RecognizerOptions
 
 
 def found(scanner, text):

@@ -1,4 +1,4 @@
-"""training.canaries: the records `rai train --canaries N` inserts, and the candidates exposure is measured against."""
+"""rai.training.canaries: the records `rai train --canaries N` inserts, and the candidates exposure is measured against."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from rai.errors import InputError
-from training.canaries import (ERR_FORMAT, ERR_JSON, ERR_SPACE, ERR_TEMPLATE, CanarySet, make_canaries, matches_format,
+from rai.core.errors import InputError
+from rai.training.canaries import (ERR_FORMAT, ERR_JSON, ERR_SPACE, ERR_TEMPLATE, CanarySet, make_canaries, matches_format,
                                sample_candidates, secret_from_index)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
-from audit.privacy.one_run import (ERR_COUNTS, GUESS_FRACTIONS, audit_from_losses, epsilon_lower_bound, guess_grid,
+from rai.audit.privacy.one_run import (ERR_COUNTS, GUESS_FRACTIONS, audit_from_losses, epsilon_lower_bound, guess_grid,
                                    p_value)
 
 

@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 from privacy_runs import random_token_data
 
-from audit.privacy.one_run import epsilon_lower_bound, guess_grid
-from audit.privacy.one_run_audit import WARN_EXCEEDS, WHY_NO_AUDIT_CANARIES, WHY_NO_CLAIM, WHY_TOO_FEW
-from training.audit_canaries import ERR_JSON, ERR_LEDGER, FILE, make_audit_canaries
-from training.config import TrainConfig
-from training.inference import per_example_loss, predict_proba
-from training.models import load_classifier
-from training.trainer import train
+from rai.audit.privacy.one_run import epsilon_lower_bound, guess_grid
+from rai.audit.privacy.one_run_audit import WARN_EXCEEDS, WHY_NO_AUDIT_CANARIES, WHY_NO_CLAIM, WHY_TOO_FEW
+from rai.training.audit_canaries import ERR_JSON, ERR_LEDGER, FILE, make_audit_canaries
+from rai.training.config import TrainConfig
+from rai.training.inference import per_example_loss, predict_proba
+from rai.training.models import load_classifier
+from rai.training.trainer import train
 
 M = 200
 FAST = ("--attacks", "loss", "--bootstrap", "50", "--quiet")

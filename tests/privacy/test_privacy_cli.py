@@ -13,13 +13,13 @@ from privacy_runs import random_token_data, write_run_dir
 from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
 
-from audit.privacy import audit as privacy_audit
-from audit.privacy import inputs
-from audit.privacy.mia import WHY_UNRESOLVABLE
-from training.canaries import make_canaries
-from training.inference import per_example_loss, predict_proba
-from training.labels import ERR_UNSEEN_LABELS
-from training.models import load_classifier
+from rai.audit.privacy import audit as privacy_audit
+from rai.audit.privacy import inputs
+from rai.audit.privacy.mia import WHY_UNRESOLVABLE
+from rai.training.canaries import make_canaries
+from rai.training.inference import per_example_loss, predict_proba
+from rai.training.labels import ERR_UNSEEN_LABELS
+from rai.training.models import load_classifier
 
 FAST = ("--bootstrap", "100", "--quiet")
 CONTRACT = {"privacy.audit.epsilon_lower_bound", "privacy.audit.epsilon_excess", "privacy.mia.auc", "privacy.mia.tpr_at_1pct_fpr", "privacy.mia.epsilon_lower_bound", "privacy.mia.advantage",

@@ -1,6 +1,6 @@
 """The demonstration of issue 4: memorisation shows without DP and disappears with strong DP.
 
-A tiny BERT is trained with the real `training.trainer.train` on random word strings with random
+A tiny BERT is trained with the real `rai.training.trainer.train` on random word strings with random
 (balanced) labels: nothing to generalise, everything to memorise. Trained without DP until it
 overfits, the membership attack separates members from non-members and the canaries stand out
 from other secrets; trained with strong DP on the same data and recipe, neither happens.
@@ -14,9 +14,9 @@ import shutil
 import pytest
 from privacy_runs import random_token_data
 
-from audit.privacy.audit import WARN_THEORY, PrivacyAuditOptions, audit_privacy
-from training.config import TrainConfig
-from training.trainer import train
+from rai.audit.privacy.audit import WARN_THEORY, PrivacyAuditOptions, audit_privacy
+from rai.training.config import TrainConfig
+from rai.training.trainer import train
 
 
 @pytest.mark.slow

@@ -9,11 +9,11 @@ import pytest
 from scipy.stats import binomtest, norm
 from sklearn.metrics import roc_auc_score, roc_curve
 
-from audit.privacy import roc
-from audit.privacy.attacks import ATTACKS
-from audit.privacy.bounds import clopper_pearson, epsilon_lower_bound, one_sided_level
-from audit.privacy.exposure import ESTIMATORS, WHY_BAD_FIT, exposure_from_rank, rank_estimate, skewnorm_estimate
-from audit.privacy.mia import WHY_UNRESOLVABLE, best_epsilon, epsilon_grid, evaluate_attack, tpr_at_fpr
+from rai.audit.privacy import roc
+from rai.audit.privacy.attacks import ATTACKS
+from rai.audit.privacy.bounds import clopper_pearson, epsilon_lower_bound, one_sided_level
+from rai.audit.privacy.exposure import ESTIMATORS, WHY_BAD_FIT, exposure_from_rank, rank_estimate, skewnorm_estimate
+from rai.audit.privacy.mia import WHY_UNRESOLVABLE, best_epsilon, epsilon_grid, evaluate_attack, tpr_at_fpr
 
 
 def _scores(seed: int, n_m: int = 300, n_n: int = 200, shift: float = 0.7, rounding: int = 1):

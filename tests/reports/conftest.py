@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from audit.result import AuditResult
+from rai.audit.result import AuditResult
 
 # Strings an attacker could plant in data, group names, file names or model names.
 HOSTILE = {

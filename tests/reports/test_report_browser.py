@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from audit.gate import evaluate, load_policy, policy_from_dict
-from reports import render_html
+from rai.audit.gate import evaluate, load_policy, policy_from_dict
+from rai.reports import render_html
 
 TITLE = "rai-suite audit report"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from audit.result import write_audit
+from rai.audit.result import write_audit
 from rai.cli import report as R
 
 

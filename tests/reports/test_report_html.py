@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-import reports
-from audit.gate import evaluate, load_policy
-from audit.result import AuditResult
-from reports import render_html
-from reports.charts import Bar, Series, Threshold, bar_chart, histogram, line_chart, nice_ticks, render_svg
-from reports.blocks import cell_text, generic_blocks
-from reports.sections import NOTE_FALLBACK
-from reports.view import build_view
+from rai import reports
+from rai.audit.gate import evaluate, load_policy
+from rai.audit.result import AuditResult
+from rai.reports import render_html
+from rai.reports.charts import Bar, Series, Threshold, bar_chart, histogram, line_chart, nice_ticks, render_svg
+from rai.reports.blocks import cell_text, generic_blocks
+from rai.reports.sections import NOTE_FALLBACK
+from rai.reports.view import build_view
 
 TEMPLATES = Path(reports.__file__).with_name("templates")
 
@@ -105,7 +105,7 @@ def test_unknown_section_shapes_render_without_crashing(name, section):
 
 
 def test_a_builder_crash_falls_back_to_raw_data_with_a_note(monkeypatch, sample_audit):
-    from reports import sections
+    from rai.reports import sections
 
     def broken(content, ctx):
         raise KeyError("surprise")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import xmlschema
 
-from audit.gate import evaluate, policy_from_dict
-from audit.result import AuditResult
-from reports import render_junit
+from rai.audit.gate import evaluate, policy_from_dict
+from rai.audit.result import AuditResult
+from rai.reports import render_junit
 
 SCHEMA = Path(__file__).with_name("junit.xsd")
 DPR = "fairness.demographic_parity_ratio"

@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 import pytest
 from markdown_it import MarkdownIt
 
-from audit.gate import evaluate, load_policy, policy_from_dict
-from reports import render_markdown
-from reports.safety import markdown_text
+from rai.audit.gate import evaluate, load_policy, policy_from_dict
+from rai.reports import render_markdown
+from rai.reports.safety import markdown_text
 
 
 def gfm() -> MarkdownIt:

@@ -10,10 +10,10 @@ import torch
 from detoxify import Detoxify
 from detoxify.detoxify import MODEL_URLS
 
-from audit.toxicity import BackendOptions, BackendUnavailable, load_backend
-from audit.toxicity import detoxify_backend as D
-from rai.errors import InputError
-from rai.io import sha256_file
+from rai.audit.toxicity import BackendOptions, BackendUnavailable, load_backend
+from rai.audit.toxicity import detoxify_backend as D
+from rai.core.errors import InputError
+from rai.core.io import sha256_file
 
 
 TEXTS = [

@@ -4,7 +4,7 @@ import pytest
 import torch
 import transformers
 
-from audit.toxicity.packed import packed_logits, supports
+from rai.audit.toxicity.packed import packed_logits, supports
 
 SIZES = dict(vocab_size=60, hidden_size=32, num_hidden_layers=3, num_attention_heads=4, intermediate_size=48,
              max_position_embeddings=64, num_labels=5, pad_token_id=1,
@@ -81,8 +81,8 @@ def test_the_scorer_runs_albert_padding_free_with_its_padded_scores(detox_hf_dir
     """Detoxify's -small models are ALBERT: the scorer packs them too, to the padded form's scores."""
     from transformers import BertTokenizer
 
-    from audit.toxicity.base import BackendInfo
-    from audit.toxicity.scorer import DetoxifyScorer
+    from rai.audit.toxicity.base import BackendInfo
+    from rai.audit.toxicity.scorer import DetoxifyScorer
 
     tokenizer = BertTokenizer.from_pretrained(detox_hf_dir)
     model = tiny("Albert", embedding_size=16, vocab_size=tokenizer.vocab_size, max_position_embeddings=128,

@@ -2,11 +2,11 @@
 
 import pytest
 
-from audit.toxicity import AUTO, BACKEND_CHOICES, BackendOptions, load_backend
-from audit.toxicity import backends as B
-from audit.toxicity import detoxify_backend as D
-from audit.toxicity.profanity_backend import ERR_NOT_INSTALLED
-from rai.errors import InputError
+from rai.audit.toxicity import AUTO, BACKEND_CHOICES, BackendOptions, load_backend
+from rai.audit.toxicity import backends as B
+from rai.audit.toxicity import detoxify_backend as D
+from rai.audit.toxicity.profanity_backend import ERR_NOT_INSTALLED
+from rai.core.errors import InputError
 
 
 @pytest.fixture

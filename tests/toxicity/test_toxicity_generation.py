@@ -3,10 +3,10 @@
 import pytest
 import torch
 
-from audit.toxicity import GenerationSettings, generate_continuations
-from audit.toxicity.generation import ERR_TOO_LONG
-from rai.errors import InputError
-from training.models import load_causal_lm
+from rai.audit.toxicity import GenerationSettings, generate_continuations
+from rai.audit.toxicity.generation import ERR_TOO_LONG
+from rai.core.errors import InputError
+from rai.training.models import load_causal_lm
 
 PROMPTS = ["The man said", "She was", ""]
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from audit.toxicity import metrics as M
+from rai.audit.toxicity import metrics as M
 
 # 3 prompts x 4 generations, worked by hand below.
 GEN = np.array([

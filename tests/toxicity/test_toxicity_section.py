@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from audit.result import AuditResult
-from audit.toxicity import BackendInfo, ScoredUnits, SummarySettings, summarize
+from rai.audit.result import AuditResult
+from rai.audit.toxicity import BackendInfo, ScoredUnits, SummarySettings, summarize
 
 INFO = BackendInfo(name="detoxify", version="0.5.4", model="original", labels=("toxicity", "insult"),
                    primary_label="toxicity", max_length=512)
@@ -98,7 +98,7 @@ def test_generation_units_give_emt_and_probability():
 
 
 def test_summary_writes_a_valid_audit_result(tmp_path):
-    from audit.result import read_audit, write_audit
+    from rai.audit.result import read_audit, write_audit
 
     result = AuditResult()
     summarize(text_units(groups=list("aabbbb")), INFO, SummarySettings(),

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from rai.errors import InputError
-from training import audit_canaries as ac
-from training.config import TrainConfig
-from training.trainer import train
+from rai.core.errors import InputError
+from rai.training import audit_canaries as ac
+from rai.training.config import TrainConfig
+from rai.training.trainer import train
 
 
 def test_contents_follow_the_seed_and_the_bits_do_not():

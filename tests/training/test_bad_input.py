@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rai import io as rio
-from training import bookkeeping, compat, config, data, labels, models, trainer
+from rai.core import io as rio
+from rai.training import bookkeeping, compat, config, data, labels, models, trainer
 from training_testdata import sentiment_data
 
 

@@ -10,9 +10,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rai.errors import InputError
-from training.bookkeeping import ERR_REUSED, BookKeeping
-from training.compat import PerExampleIds
+from rai.core.errors import InputError
+from rai.training.bookkeeping import ERR_REUSED, BookKeeping
+from rai.training.compat import PerExampleIds
 
 
 def _tiny_bert(arch: str = "Bert", **overrides):

@@ -15,12 +15,12 @@ import torch
 import torch.nn.functional as F
 
 from tiny_models import bert_vocab
-from training.checkpoint import LoopState
-from training.config import GradSampleMode
-from training.data import Collator, Examples
-from training.loop import LoopOptions, poisson_loader, run_training
-from training.private import SamplingPlan, make_training
-from training.randomness import PrivacyRandomness
+from rai.training.checkpoint import LoopState
+from rai.training.config import GradSampleMode
+from rai.training.data import Collator, Examples
+from rai.training.loop import LoopOptions, poisson_loader, run_training
+from rai.training.private import SamplingPlan, make_training
+from rai.training.randomness import PrivacyRandomness
 
 TEXTS = ["the movie was good", "an awful film", "i love the man", "bad", "she was a nice woman of the week",
          "never married , works 40 hours a week"]

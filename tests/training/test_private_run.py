@@ -20,8 +20,8 @@ import yaml
 from safetensors.torch import load_file
 from torch import nn
 
-from training import checkpoint as ckpt
-from training import compat
+from rai.training import checkpoint as ckpt
+from rai.training import compat
 
 FAST = ["--epochs", "1", "--batch-size", "16", "--max-physical-batch-size", "8", "--max-length", "16", "--quiet",
         "--seed", "3"]
@@ -104,9 +104,9 @@ def test_nothing_released_holds_the_key_a_generator_state_or_a_training_loss(run
 
 
 def test_keep_checkpoint_must_be_a_boolean(rai, tmp_path, module_bert, data_csv):
-    from rai.config import ERR_BAD_VALUE, ERR_NOT_BOOLEAN
-    from rai.errors import InputError
-    from training import config
+    from rai.core.config import ERR_BAD_VALUE, ERR_NOT_BOOLEAN
+    from rai.core.errors import InputError
+    from rai.training import config
 
     (tmp_path / "c.yaml").write_text("keep-checkpoint: 'yes'\n")
     code, _, err = rai("train", "--data", data_csv, "--model", module_bert, "--out", tmp_path / "o", "--config", tmp_path / "c.yaml")

@@ -9,8 +9,8 @@ import pytest
 import torch
 from scipy import stats
 
-from training import randomness as rnd
-from training.randomness import PrivacyRandomness
+from rai.training import randomness as rnd
+from rai.training.randomness import PrivacyRandomness
 
 KEY = bytes(range(32))
 

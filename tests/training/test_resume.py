@@ -16,10 +16,10 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from training import checkpoint as ckpt
-from training import trainer
-from training.config import TrainConfig
-from training.trainer import train
+from rai.training import checkpoint as ckpt
+from rai.training import trainer
+from rai.training.config import TrainConfig
+from rai.training.trainer import train
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from training import checkpoint as ckpt
-from training import trainer
-from training.signals import StopRequests
+from rai.training import checkpoint as ckpt
+from rai.training import trainer
+from rai.training.signals import StopRequests
 
 ARGS = ["--epochs", "2", "--batch-size", "16", "--max-physical-batch-size", "8", "--max-length", "16", "--quiet",
         "--noise-multiplier", "1.0", "--checkpoint-every", "100"]

@@ -17,7 +17,7 @@ from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
 from training_testdata import sentiment_data
 from rai.cli.main import main
-from training.ledger import NO_GUARANTEE
+from rai.training.ledger import NO_GUARANTEE
 
 LEDGER_KEYS = {"dp", "epsilon", "delta", "accountant", "noise_multiplier", "max_grad_norm", "sample_rate", "steps", "epochs",
                "dataset_size", "sampling", "unit", "grad_sample_mode", "opacus_version"}
@@ -86,8 +86,8 @@ def test_dp_run_directory(hooks_run, data_csv, module_bert):
     assert config["epsilon"] == 4.0 and config["delta"] == ledger["delta"] and config["resume"] is False
 
     # The saved model is the trained one: scoring the evaluation texts again gives the same scores.
-    from training.inference import predict_proba
-    from training.models import load_classifier
+    from rai.training.inference import predict_proba
+    from rai.training.models import load_classifier
 
     model, tokenizer = load_classifier(hooks_run)
     proba = predict_proba(model, tokenizer, data["text"].iloc[split["eval_rows"]].tolist(), max_length=16)

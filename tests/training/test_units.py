@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
-from rai.errors import InputError
-from training import config as C
-from training.config import LayerChoice, TrainConfig, parse_train_layers, validate_config
-from training.data import stratified_split
-from training.labels import ERR_POSITIVE_NOT_A_LABEL, ERR_SINGLE_CLASS, ERR_UNSEEN_LABELS, LabelMap
-from training.metrics import accuracy, evaluation_metrics, macro_f1, roc_auc
-from training.private import SamplingPlan
+from rai.core.errors import InputError
+from rai.training import config as C
+from rai.training.config import LayerChoice, TrainConfig, parse_train_layers, validate_config
+from rai.training.data import stratified_split
+from rai.training.labels import ERR_POSITIVE_NOT_A_LABEL, ERR_SINGLE_CLASS, ERR_UNSEEN_LABELS, LabelMap
+from rai.training.metrics import accuracy, evaluation_metrics, macro_f1, roc_auc
+from rai.training.private import SamplingPlan
 
 
 def test_validator_reports_every_problem_at_once():
@@ -124,8 +124,8 @@ def test_evaluation_metrics_shape():
 def test_linear_schedule_decays_to_zero_once_per_logical_step():
     import torch
 
-    from training.config import LRSchedule
-    from training.private import TrainingSetup, attach_schedule
+    from rai.training.config import LRSchedule
+    from rai.training.private import TrainingSetup, attach_schedule
 
     model = torch.nn.Linear(2, 2)
     setup = attach_schedule(TrainingSetup(model=model, optimizer=torch.optim.AdamW(model.parameters(), lr=0.1),

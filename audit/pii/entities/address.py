@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from audit.pii.masking import mask_words
-from audit.pii.recognizer import (
+from rai.audit.pii.masking import mask_words
+from rai.audit.pii.recognizer import (
     Pattern,
     PatternRecognizer,
     Recognizer,

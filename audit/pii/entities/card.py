@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from audit.pii.checksums import luhn_valid
-from audit.pii.masking import mask_digits
-from audit.pii.recognizer import Pattern, PatternRecognizer, Recognizer
+from rai.audit.pii.checksums import luhn_valid
+from rai.audit.pii.masking import mask_digits
+from rai.audit.pii.recognizer import Pattern, PatternRecognizer, Recognizer
 
 
 @dataclass(frozen=True)

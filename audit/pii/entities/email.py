@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from audit.pii.masking import mask_email
-from audit.pii.recognizer import Pattern, PatternRecognizer, Recognizer
+from rai.audit.pii.masking import mask_email
+from rai.audit.pii.recognizer import Pattern, PatternRecognizer, Recognizer
 
 # The local part starts at a word start (the lookbehind stops the engine from retrying inside a
 # word) and is consumed possessively, so a miss costs one pass over the word, not a quadratic retry.

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from audit.pii.checksums import iban_valid
-from audit.pii.masking import mask_alnum
-from audit.pii.recognizer import Finding, Pattern, PatternRecognizer, Recognizer
+from rai.audit.pii.checksums import iban_valid
+from rai.audit.pii.masking import mask_alnum
+from rai.audit.pii.recognizer import Finding, Pattern, PatternRecognizer, Recognizer
 
 # Total IBAN length per country (SWIFT IBAN registry).
 IBAN_LENGTHS: dict[str, int] = {

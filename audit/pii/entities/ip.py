@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from audit.pii.masking import STAR
-from audit.pii.recognizer import Pattern, PatternRecognizer, Recognizer
+from rai.audit.pii.masking import STAR
+from rai.audit.pii.recognizer import Pattern, PatternRecognizer, Recognizer
 
 IPV4 = r"\d(?<![\w.\-]\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w\-]|\.\d)"
 _H = "[0-9A-Fa-f]"

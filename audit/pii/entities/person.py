@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 
-from audit.pii.masking import mask_words
-from audit.pii.recognizer import Finding, Recognizer, word_alternation
+from rai.audit.pii.masking import mask_words
+from rai.audit.pii.recognizer import Finding, Recognizer, word_alternation
 
 SCORE_CUE = 0.8
 SCORE_LEXICON = 0.65
@@ -92,7 +92,7 @@ NOT_NAMES = frozenset(("sir", "madam", "all", "team", "everyone", "there", "cust
 @lru_cache(maxsize=1)
 def lexicon() -> tuple[frozenset[str], frozenset[str]]:
     """(first names, surnames), lower case, from the census lists in audit/pii/data."""
-    data = resources.files("audit.pii") / "data"
+    data = resources.files("rai.audit.pii") / "data"
     first = frozenset((data / "first_names.txt").read_text(encoding="utf-8").split())
     last = frozenset((data / "last_names.txt").read_text(encoding="utf-8").split())
     return first - NOT_FIRST_NAMES, last

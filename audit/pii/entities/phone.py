@@ -26,8 +26,8 @@ from functools import lru_cache
 
 import phonenumbers
 
-from audit.pii.masking import mask_digits
-from audit.pii.recognizer import Finding, Recognizer
+from rai.audit.pii.masking import mask_digits
+from rai.audit.pii.recognizer import Finding, Recognizer
 
 # An extension after the number: "x123", " ext. 123", " extension 12", " #12".
 _EXT = r"(?:[ \t]*(?:[xX#]|[eE][xX][tT](?:[eE][nN][sS][iI][oO][nN]|[nN])?\.?)[ \t]*\d{1,6})?"

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from audit.pii.checksums import shannon_entropy
-from audit.pii.masking import mask_secret
-from audit.pii.recognizer import Pattern, PatternRecognizer, Recognizer
+from rai.audit.pii.checksums import shannon_entropy
+from rai.audit.pii.masking import mask_secret
+from rai.audit.pii.recognizer import Pattern, PatternRecognizer, Recognizer
 
 MIN_ENTROPY = 3.0
 MIN_SECRET_LENGTH = 16

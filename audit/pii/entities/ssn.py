@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from audit.pii.masking import mask_digits
-from audit.pii.recognizer import Pattern, PatternRecognizer, Recognizer
+from rai.audit.pii.masking import mask_digits
+from rai.audit.pii.recognizer import Pattern, PatternRecognizer, Recognizer
 
 NEGATIVE_CONTEXT = ("isbn", "order", "ticket", "invoice", "tracking", "sku", "serial", "part", "version", "release", "build")
 INVALID_PUBLISHED = frozenset({"078051120", "219099999", "123456789"})

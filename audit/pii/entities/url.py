@@ -6,8 +6,8 @@ finding. A URL without a password (`https://user@host`) is not reported.
 
 from __future__ import annotations
 
-from audit.pii.masking import STAR, mask_domain
-from audit.pii.recognizer import Pattern, PatternRecognizer, Recognizer
+from rai.audit.pii.masking import STAR, mask_domain
+from rai.audit.pii.recognizer import Pattern, PatternRecognizer, Recognizer
 
 URL_CREDENTIALS = (r"[A-Za-z](?<![A-Za-z0-9+.\-][A-Za-z])[A-Za-z0-9+.\-]{0,30}://"
                    r"[^\s/?#@:\x00\"'<>]*:[^\s/?#@\x00\"'<>]+@[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?(?::\d{1,5})?")

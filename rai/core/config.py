@@ -7,7 +7,7 @@ flag's argparse type and choices, so a range, a type or a choice a flag refuses,
 too. A list is a comma list (`sensitive: [sex, race]` is `--sensitive sex,race`) or the values of a
 flag that takes several (`paths: [a.csv, b.csv]`); a nested list or mapping is an error, never a
 string. `null` leaves the flag at its default. Unknown keys are errors (fail closed), named in the
-file's own spelling. The file is read with `rai.documents` (no YAML aliases, unique keys).
+file's own spelling. The file is read with `rai.core.documents` (no YAML aliases, unique keys).
 Flags given on the command line win over the file.
 """
 
@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 
-from rai.documents import load_yaml
-from rai.errors import InputError
+from rai.core.documents import load_yaml
+from rai.core.errors import InputError
 
 # Namespace attributes that describe the invocation rather than the work.
 INTERNAL_KEYS = frozenset({"config", "debug", "quiet", "command", "audit_name", "handler", "policy_command", "outputs"})

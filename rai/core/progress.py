@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from tqdm.auto import tqdm
 
-from rai.errors import printable
+from rai.core.errors import printable
 
 T = TypeVar("T")
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from rai.errors import InputError
+from rai.core.errors import InputError
 
 TABLE_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 ERR_NO_FILE = "file not found"

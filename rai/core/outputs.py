@@ -35,7 +35,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from rai.errors import InputError, Stopped
+from rai.core.errors import InputError, Stopped
 
 ERR_IS_INPUT = "is also an input of this command ({flag}); refusing to overwrite it (choose another path)"
 ERR_TWO_OUTPUTS = "is given for two outputs ({first} and {second}); choose a different path for each"

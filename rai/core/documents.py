@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from rai.errors import InputError
+from rai.core.errors import InputError
 
 MAX_DEPTH = 64  # rai's own audits nest about 10 levels; 64 leaves room and keeps every recursion shallow
 
