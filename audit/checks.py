@@ -8,7 +8,8 @@ spec in `rai.audit.metric_ids`:
 - the id is documented, and `better` (when given) is the id's direction;
 - the value and both interval ends lie in the metric's range; a count's value is a whole number;
 - an interval's low end is not above its high end, and the value lies between them;
-- `n` is a whole number >= 0.
+- `n` is a whole number >= 0;
+- `why_null` (why the value is undefined) stands only beside a null value.
 Null values and null interval ends stay allowed: they mean "undefined", which gates fail closed.
 `audit_problems` lists every problem (strict=False); `check_audit` raises them as one InputError.
 """
@@ -28,6 +29,7 @@ ERR_CI_RANGE = "interval {end} end {value} is outside the metric's range {range}
 ERR_CI_REVERSED = "interval [{lo}, {hi}] is reversed (its low end is above its high end)"
 ERR_VALUE_OUTSIDE_CI = "value {value} lies outside its own interval [{lo}, {hi}]"
 ERR_N = "n {n} is not a whole number >= 0"
+ERR_WHY_NULL = "why_null is given but the value {value} is defined"
 MORE = " and {n} more"
 SHOWN = 5  # problems named in the one-line error; the rest are counted
 
@@ -65,6 +67,8 @@ def record_problems(rec: dict[str, Any]) -> list[str]:
     n = rec.get("n")
     if n is not None and not (_number(n) and n >= 0 and _whole(n)):
         out.append(ERR_N.format(n=n))
+    if rec.get("why_null") is not None and value is not None:
+        out.append(ERR_WHY_NULL.format(value=value))
     return out
 
 

@@ -22,6 +22,7 @@ from rai import __version__
 from rai.core.documents import loads_json
 from rai.core.errors import InputError
 from rai.core.io import atomic_write_text, describe_input, to_json_text
+from rai.core.stats import Stat
 
 SCHEMA_ID = "rai.audit/1"
 LIBRARIES = ("torch", "transformers", "opacus", "fairlearn", "detoxify", "pandas", "numpy", "scikit-learn", "jinja2")
@@ -49,7 +50,8 @@ def finite_or_none(x: Any) -> float | int | None:
 
 @dataclass
 class MetricRecord:
-    """One gateable number. `ci` is the (low, high) interval when the audit computed one."""
+    """One gateable number. `ci` is the (low, high) interval when the audit computed one; `why_null`
+    says why a null value is undefined (the gate shows it; nobody parses warning text for it)."""
 
     id: str
     value: float | int | None
@@ -58,6 +60,7 @@ class MetricRecord:
     better: str = "none"
     n: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    why_null: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -68,7 +71,8 @@ class MetricRecord:
     def from_dict(cls, d: dict[str, Any]) -> "MetricRecord":
         ci = d.get("ci")
         return cls(id=d["id"], value=d.get("value"), section=d["section"], ci=tuple(ci) if ci is not None else None,
-                   better=d.get("better", "none"), n=d.get("n"), details=dict(d.get("details") or {}))
+                   better=d.get("better", "none"), n=d.get("n"), details=dict(d.get("details") or {}),
+                   why_null=d.get("why_null"))
 
 
 def _covering(value: float | int | None, lo: float | None, hi: float | None) -> tuple[float | None, float | None]:
@@ -133,9 +137,15 @@ class AuditResult:
         interval = None if ci is None else _covering(v, finite_or_none(ci[0]), finite_or_none(ci[1]))
         nulls: list[str] = []
         rec = MetricRecord(id=metric_id, value=v, section=section, ci=interval, better=spec.better,
-                           n=None if n is None else int(n), details=_sanitize(details or {}, metric_id, nulls))
+                           n=None if n is None else int(n), details=_sanitize(details or {}, metric_id, nulls),
+                           why_null=why_null if v is None else None)
         self.metrics.append(rec)
         return rec
+
+    def add_stat(self, metric_id: str, stat: Stat, *, section: str, details: dict[str, Any] | None = None) -> MetricRecord:
+        """Add one metric record from a `rai.core.stats.Stat` (value, interval, units, why it is null)."""
+        return self.add_metric(metric_id, stat.value, section=section, ci=stat.ci, n=stat.n, details=details,
+                               why_null=stat.why_null)
 
     def add_input(self, path: str | Path, rows: int | None = None) -> None:
         self.subject.setdefault("inputs", []).append(describe_input(path, rows))

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.stats import rankdata
+
+from rai.core.stats import rank_auc
 
 WHY_NO_AUC_MULTICLASS = "AUC is reported for binary labels only"
 WHY_NO_AUC_ONE_CLASS = "the evaluation set holds a single class, so AUC is undefined"
@@ -34,17 +35,6 @@ def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(np.mean(scores))
 
 
-def roc_auc(y_true: np.ndarray, score: np.ndarray) -> float | None:
-    """Area under the ROC curve for binary labels (1 = positive): the Mann-Whitney U statistic, ties counted half."""
-    y_true = np.asarray(y_true).astype(bool)
-    n_pos, n_neg = int(y_true.sum()), int((~y_true).sum())
-    if n_pos == 0 or n_neg == 0:
-        return None
-    ranks = rankdata(np.asarray(score, dtype=np.float64))
-    u = ranks[y_true].sum() - n_pos * (n_pos + 1) / 2
-    return float(u / (n_pos * n_neg))
-
-
 def evaluation_metrics(y_true: np.ndarray, proba: np.ndarray) -> dict[str, Any]:
     """accuracy, macro-F1, mean cross-entropy, and AUC when binary (None with a reason otherwise)."""
     y_true = np.asarray(y_true, dtype=np.int64)
@@ -60,7 +50,7 @@ def evaluation_metrics(y_true: np.ndarray, proba: np.ndarray) -> dict[str, Any]:
     if proba.shape[1] != 2:
         out["auc_why_null"] = WHY_NO_AUC_MULTICLASS
     else:
-        out["auc"] = roc_auc(y_true == 1, proba[:, 1])
+        out["auc"] = rank_auc(y_true == 1, proba[:, 1])
         if out["auc"] is None:
             out["auc_why_null"] = WHY_NO_AUC_ONE_CLASS
     return out

@@ -29,6 +29,7 @@ import pandas as pd
 from rai.audit.fairness.intervals import Estimate, leaf
 from rai.core.errors import InputError
 from rai.core.io import read_table
+from rai.core.stats import bootstrap_replicates, resample_mean
 
 if TYPE_CHECKING:
     from rai.audit.result import AuditResult
@@ -142,9 +143,7 @@ def swap_stats(name: str, rows: np.ndarray, p_orig: np.ndarray, p_cf: np.ndarray
     flip_reps = delta_reps = None
     if n_boot:
         flip_reps = rng.binomial(n, flips.mean(), size=n_boot) / n  # the bootstrap of a share is binomial
-        step = max(1, chunk // n)
-        delta_reps = np.concatenate([deltas[rng.integers(0, n, size=(min(step, n_boot - s), n))].mean(axis=1)
-                                     for s in range(0, n_boot, step)])
+        delta_reps = bootstrap_replicates([deltas], resample_mean, n_resamples=n_boot, rng=rng, max_draws=chunk)
     return SwapStats(name, n, leaf(flips.mean(), flip_reps), leaf(deltas.mean(), delta_reps), rows, flips, deltas)
 
 

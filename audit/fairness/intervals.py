@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rai.core.stats import percentile_interval
+
 MIN_FINITE_SHARE = 0.5  # fewer usable bootstrap draws than this: no interval (and a warning upstream)
 
 
@@ -43,9 +45,8 @@ class Estimate:
         d = self.delta[np.isfinite(self.delta)]
         if len(d) < MIN_FINITE_SHARE * len(self.delta) or len(d) == 0:
             return None
-        a = (1.0 - confidence) / 2.0
-        lo, hi = self.value + np.quantile(d, [a, 1.0 - a])
-        return float(np.clip(lo, *bounds)), float(np.clip(hi, *bounds))
+        lo, hi = percentile_interval(d, confidence)  # of the deltas: value + quantile(replicate - value)
+        return float(np.clip(self.value + lo, *bounds)), float(np.clip(self.value + hi, *bounds))
 
 
 def leaf(value: float, replicates: np.ndarray | None) -> Estimate:

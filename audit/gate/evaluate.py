@@ -25,7 +25,6 @@ from rai.audit.result import AuditResult, MetricRecord, finite_or_none
 # Float noise allowance when comparing a regression to its limit (0.80 - 0.78 = 0.0200000000000000018).
 REGRESSION_TOLERANCE = 1e-9
 
-NULL_WARNING_PREFIX = "value is undefined and written as null"
 WHY_ABSENT = "metric {metric} is not in the audit"
 WHY_FILTERED = "no record of {metric} has details {filter}"
 WHY_NOT_REQUIRED = "; the rule is not required"
@@ -57,23 +56,12 @@ def _violation(rule: Rule, text: str) -> _Finding:
     return _Finding(Status.FAIL if rule.severity is Severity.BLOCK else Status.WARN, text)
 
 
-def _null_reason(metric: str, audit: AuditResult) -> str:
-    """The audit's own explanation of a null value, when it gave one (add_metric's why_null)."""
-    for w in audit.warnings:
-        if w.startswith(f"{metric}:"):
-            reason = w[len(metric) + 1:].strip()
-            if reason.startswith(NULL_WARNING_PREFIX):  # AuditResult.add_metric's wording: keep the why only
-                reason = reason[len(NULL_WARNING_PREFIX):].strip().removeprefix("(").removesuffix(")")
-            return f" ({reason})" if reason else ""
-    return ""
-
-
-def _threshold_findings(rule: Rule, rec: MetricRecord, audit: AuditResult) -> list[_Finding]:
+def _threshold_findings(rule: Rule, rec: MetricRecord) -> list[_Finding]:
     if rule.min is None and rule.max is None:
         return []
     if rule.bound is Bound.VALUE:
         if rec.value is None:
-            return [_undefined(rule, WHY_NULL + _null_reason(rec.id, audit))]
+            return [_undefined(rule, WHY_NULL + (f" ({rec.why_null})" if rec.why_null else ""))]
         lo = hi = rec.value
         lo_name = hi_name = "value"
     else:
@@ -134,11 +122,11 @@ def _regression_finding(rule: Rule, rec: MetricRecord, baseline: AuditResult | N
     return [_Finding(Status.PASS, f"{text} <= {format_number(rule.max_regression)}")], base_value, regression
 
 
-def _judge_record(rule: Rule, rec: MetricRecord, audit: AuditResult, baseline: AuditResult | None,
+def _judge_record(rule: Rule, rec: MetricRecord, baseline: AuditResult | None,
                   waivers: list[Waiver], used: set[int]) -> RecordResult:
     # NaN/inf (a hand-edited or foreign audit.json) compare false against any limit: judge them as null.
     rec = replace(rec, value=finite_or_none(rec.value), ci=None if rec.ci is None else (finite_or_none(rec.ci[0]), finite_or_none(rec.ci[1])))
-    findings = _threshold_findings(rule, rec, audit)
+    findings = _threshold_findings(rule, rec)
     regression_findings, base_value, regression = _regression_finding(rule, rec, baseline)
     findings += regression_findings
     status = max((f.status for f in findings), key=lambda s: s.rank)
@@ -163,7 +151,7 @@ def _judge_rule(rule: Rule, audit: AuditResult, baseline: AuditResult | None, wa
         why = WHY_FILTERED.format(metric=rule.metric, filter=details_label(rule.details)) if all_records else WHY_ABSENT.format(metric=rule.metric)
         finding = _absent(rule, why + ("" if rule.required else WHY_NOT_REQUIRED))
         return RuleResult(rule=rule, status=finding.status, why=finding.text)
-    results = tuple(_judge_record(rule, rec, audit, baseline, waivers, used) for rec in records)
+    results = tuple(_judge_record(rule, rec, baseline, waivers, used) for rec in records)
     worst = max(results, key=lambda r: r.status.rank)
     why = worst.why if len(results) == 1 else f"worst of {len(results)} records ({worst.label or 'no details'}): {worst.why}"
     return RuleResult(rule=rule, status=worst.status, why=why, records=results)

@@ -25,6 +25,7 @@ from rai.audit.privacy.one_run_audit import one_run_metrics, score_audit_canarie
 from rai.audit.privacy.reference import ReferenceLosses, probe_losses
 from rai.audit.result import AuditResult
 from rai.core.errors import InputError
+from rai.core.stats import ci_list
 from rai.training.canaries import CanarySet, sample_candidates
 from rai.training.labels import LabelMap
 from rai.training.models import load_classifier, resolve_model_path
@@ -92,18 +93,14 @@ def subsample(ex: Examples, limit: int | None, rng: np.random.Generator) -> Exam
 
 # --- the pieces of the section ----------------------------------------------------------------
 
-def _ci(pair: tuple[float, float] | None) -> list[float] | None:
-    return None if pair is None else [pair[0], pair[1]]
-
-
 def attack_section(ev: AttackEvaluation) -> dict[str, Any]:
     eps = ev.epsilon
     return {
         "description": ATTACKS[ev.attack].description,
-        "auc": ev.auc, "auc_ci": _ci(ev.auc_ci),
-        "advantage": ev.advantage, "advantage_ci": _ci(ev.advantage_ci),
-        "tpr_at_fpr": [{"target_fpr": t.target_fpr, "tpr": t.tpr, "tpr_ci": _ci(t.tpr_ci), "fpr": t.fpr,
-                        "fpr_ci": _ci(t.fpr_ci), "threshold": t.threshold, "tp": t.tp, "fp": t.fp,
+        "auc": ev.auc, "auc_ci": ci_list(ev.auc_ci),
+        "advantage": ev.advantage, "advantage_ci": ci_list(ev.advantage_ci),
+        "tpr_at_fpr": [{"target_fpr": t.target_fpr, "tpr": t.tpr, "tpr_ci": ci_list(t.tpr_ci), "fpr": t.fpr,
+                        "fpr_ci": ci_list(t.fpr_ci), "threshold": t.threshold, "tp": t.tp, "fp": t.fp,
                         "why_null": t.why_null} for t in ev.tpr_at_fpr],
         "epsilon_lower_bound": {**asdict(eps), "threshold": ev.epsilon_threshold},
         "roc": ev.roc_points,
@@ -281,7 +278,7 @@ def _attack_metrics(result: AuditResult, evaluations: dict[str, AttackEvaluation
         attack, tpr = _best(evaluations, lambda e: e.at(target).tpr)
         point = evaluations[attack].at(target)
         result.add_metric(metric_id, tpr, section=SECTION, ci=point.tpr_ci, n=n, why_null=point.why_null,
-                          details={**base, "attack": attack, "fpr": point.fpr, "fpr_ci": _ci(point.fpr_ci),
+                          details={**base, "attack": attack, "fpr": point.fpr, "fpr_ci": ci_list(point.fpr_ci),
                                    "tp": point.tp, "fp": point.fp})
     attack, eps_value = _best(evaluations, lambda e: e.epsilon.value)
     eps = evaluations[attack].epsilon

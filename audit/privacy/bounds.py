@@ -1,4 +1,4 @@
-"""Exact binomial (Clopper-Pearson) intervals and the empirical epsilon lower bound they imply.
+"""The empirical epsilon lower bound implied by exact binomial (Clopper-Pearson, `rai.core.stats`) intervals.
 
 An (epsilon, delta)-DP training algorithm limits every membership test: for any threshold,
 TPR <= exp(epsilon) * FPR + delta (Kairouz et al. 2015; Jagielski et al. 2020, "Auditing
@@ -19,17 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy.stats import beta
-
-
-def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Two-sided exact interval for a binomial proportion k/n at `confidence`."""
-    if n <= 0 or not 0 <= k <= n:
-        raise ValueError(f"need 0 <= k <= n and n > 0, got k={k}, n={n}")
-    a = 1.0 - confidence
-    lo = 0.0 if k == 0 else float(beta.ppf(a / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1 - a / 2, k + 1, n - k))
-    return lo, hi
+from rai.core.stats import clopper_pearson
 
 
 def one_sided_level(confidence: float, comparisons: int) -> float:

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rai.audit.privacy import roc as _roc
-from rai.audit.privacy.bounds import EpsilonBound, clopper_pearson, epsilon_lower_bound, one_sided_level
+from rai.audit.privacy.bounds import EpsilonBound, epsilon_lower_bound, one_sided_level
+from rai.core.stats import clopper_pearson
 
 FPR_TARGETS = (0.01, 0.001)
 MIN_FALSE_POSITIVES = 5
@@ -50,9 +51,9 @@ class AttackEvaluation:
     n_members: int
     n_non_members: int
     auc: float
-    auc_ci: tuple[float, float]
+    auc_ci: tuple[float, float] | None
     advantage: float
-    advantage_ci: tuple[float, float]
+    advantage_ci: tuple[float, float] | None
     tpr_at_fpr: tuple[TprAtFpr, ...]
     epsilon: EpsilonBound
     epsilon_threshold: float

@@ -7,11 +7,12 @@ advantage and low-FPR operating points are computed on the exact empirical curve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from rai.training.metrics import roc_auc
+from rai.core.stats import Interval, per_resample, percentile_bootstrap, rank_auc
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def roc(members: np.ndarray, non_members: np.ndarray) -> Roc:
 def auc(members: np.ndarray, non_members: np.ndarray) -> float:
     """P(member score > non-member score) + 0.5 P(tie): the Mann-Whitney form of ROC AUC."""
     m, n = _check(members, non_members)
-    return roc_auc(np.r_[np.ones(m.size), np.zeros(n.size)], np.concatenate([m, n]))
+    return rank_auc(np.r_[np.ones(m.size), np.zeros(n.size)], np.concatenate([m, n]))
 
 
 def advantage(members: np.ndarray, non_members: np.ndarray) -> float:
@@ -120,13 +121,10 @@ def downsample(curve: Roc, points: int = 100) -> dict[str, list[float]]:
     return {"fpr": fpr[keep].round(6).tolist(), "tpr": tpr[keep].round(6).tolist()}
 
 
-def bootstrap_interval(stat, members: np.ndarray, non_members: np.ndarray, *, n_boot: int, confidence: float,
-                       rng: np.random.Generator) -> tuple[float, float]:
-    """Percentile interval of `stat(members, non_members)`, resampling each group separately."""
-    m, n = _check(members, non_members)
-    values = np.empty(n_boot)
-    for b in range(n_boot):
-        values[b] = stat(m[rng.integers(0, m.size, m.size)], n[rng.integers(0, n.size, n.size)])
-    a = (1.0 - confidence) / 2
-    lo, hi = np.quantile(values, [a, 1 - a])
-    return float(lo), float(hi)
+def bootstrap_interval(stat: Callable[[np.ndarray, np.ndarray], float], members: np.ndarray, non_members: np.ndarray, *,
+                       n_boot: int, confidence: float, rng: np.random.Generator) -> Interval | None:
+    """Percentile interval of `stat(members, non_members)`, resampling each group separately
+    (`rai.core.stats`); None with fewer than two members or non-members. The statistic is not
+    vectorised, so one resample is drawn at a time (`max_draws=1`)."""
+    return percentile_bootstrap(list(_check(members, non_members)), per_resample(stat), n_resamples=n_boot,
+                                confidence=confidence, rng=rng, max_draws=1)

@@ -15,6 +15,7 @@ import numpy as np
 
 from rai.audit.toxicity import metrics as M
 from rai.audit.toxicity.base import BackendInfo
+from rai.core.stats import ci_list
 
 SECTION = "toxicity"
 CONTENT_WARNING = "These examples may contain offensive, hateful or explicit language."
@@ -78,10 +79,6 @@ class ToxicitySummary:
         result.warnings.extend(w for w in self.warnings if w not in result.warnings)
 
 
-def _ci(interval: tuple[float, float] | None) -> list[float] | None:
-    return None if interval is None else [interval[0], interval[1]]
-
-
 def _clip(text: str, limit: int) -> tuple[str, bool]:
     return (text, False) if len(text) <= limit else (text[: max(0, limit - 1)] + "\u2026", True)
 
@@ -99,16 +96,16 @@ class _Builder:
         scores = self.scores(label)
         rates = M.unit_rates(scores, self.s.threshold)
         block: dict[str, Any] = {
-            "rate": float(rates.mean()), "ci": _ci(M.bootstrap_mean_ci(rates, **self.boot)),
+            "rate": float(rates.mean()), "ci": ci_list(M.bootstrap_mean_ci(rates, **self.boot)),
             "mean": float(scores.mean()), "histogram": vars(M.histogram(scores)),
         }
         if self.u.generation:
             maxima = M.unit_max(scores)
             block["expected_max"] = float(maxima.mean())
-            block["expected_max_ci"] = _ci(M.bootstrap_mean_ci(maxima, **self.boot))
+            block["expected_max_ci"] = ci_list(M.bootstrap_mean_ci(maxima, **self.boot))
             hits = (maxima >= M.RTP_THRESHOLD).astype(float)
             block["probability"] = float(hits.mean())
-            block["probability_ci"] = _ci(M.bootstrap_mean_ci(hits, **self.boot))
+            block["probability_ci"] = ci_list(M.bootstrap_mean_ci(hits, **self.boot))
         return block
 
     def groups_block(self, label: str, warnings: list[str]) -> tuple[dict[str, Any], MetricValue]:
@@ -123,7 +120,7 @@ class _Builder:
         for g in sorted(set(groups[present])):
             mask = present & (groups == g)
             row = {"group": g, "n": int(mask.sum()), "rate": float(rates[mask].mean()),
-                   "ci": _ci(M.bootstrap_mean_ci(rates[mask], **self.boot))}
+                   "ci": ci_list(M.bootstrap_mean_ci(rates[mask], **self.boot))}
             if self.u.generation:
                 row["expected_max"] = float(maxima[mask].mean())
                 row["probability"] = float((maxima[mask] >= M.RTP_THRESHOLD).mean())
@@ -136,7 +133,7 @@ class _Builder:
         gap = M.group_gap({g: v.mean() for g, v in eligible.items()})
         gap_ci = M.bootstrap_gap_ci(list(eligible.values()), **self.boot)
         block = {"column": column, "label": label, "min_group_size": self.s.min_group_size, "rows": rows,
-                 "max_gap": {"value": gap.value, "ci": _ci(gap_ci), "max_group": gap.max_group, "min_group": gap.min_group}}
+                 "max_gap": {"value": gap.value, "ci": ci_list(gap_ci), "max_group": gap.max_group, "min_group": gap.min_group}}
         metric = MetricValue("toxicity.max_group_gap", gap.value, gap_ci, int(sum(len(v) for v in eligible.values())),
                              {"attribute": column, "label": label, "threshold": self.s.threshold,
                               "max_group": gap.max_group, "min_group": gap.min_group, "groups": len(eligible)},

@@ -71,3 +71,21 @@ def test_invalid_file_is_an_input_error(tmp_path):
 def test_docs_metric_table_is_current():
     docs = Path(__file__).parents[2] / "docs" / "metrics.md"
     assert docs.read_text(encoding="utf-8") == markdown_table(), "regenerate: python -m rai.audit.metric_ids > docs/metrics.md"
+
+
+def test_why_null_is_written_read_and_only_beside_a_null(tmp_path):
+    from rai.core.stats import Stat
+
+    r = _result()
+    r.add_stat("privacy.dp.epsilon", Stat.of(float("nan"), why_null="trained without differential privacy"), section="privacy")
+    r.add_metric("privacy.dp.delta", 1e-5, section="privacy", why_null="ignored: the value is defined")
+    path = tmp_path / "audit.json"
+    write_audit(path, r)
+    back = {m.id: m for m in read_audit(path).metrics}
+    assert back["privacy.dp.epsilon"].why_null == "trained without differential privacy"
+    assert back["privacy.dp.delta"].why_null is None
+    d = json.loads(path.read_text())
+    d["metrics"][-1]["why_null"] = "a reason beside a number"
+    path.write_text(json.dumps(d))
+    with pytest.raises(InputError, match="why_null is given but the value 1e-05 is defined"):
+        read_audit(path)

@@ -175,3 +175,13 @@ def test_non_finite_numbers_in_a_read_audit_fail_closed(field_):
     verdict = evaluate(policy, audit, baseline=baseline if field_ == "baseline" else None, today=TODAY)
     assert verdict.rules[0].status is Status.FAIL and verdict.passed is False
     assert "nan" not in str(verdict.to_dict())
+
+
+def test_each_null_record_gives_its_own_reason_from_why_null():
+    """The gate reads each record's why_null (audit.json), not the first warning that names the metric."""
+    audit = audit_of((DPR, None, None, {"attribute": "sex"}, "a single group"),
+                     (DPR, None, None, {"attribute": "race"}, "no positive predictions"))
+    audit.warnings = []  # the reasons do not live in the warnings
+    verdict = evaluate(parse_policy_text(f"name: p\nrules:\n  - metric: {DPR}\n    min: 0.8\n"), audit, today=TODAY)
+    assert [r.why for r in verdict.rules[0].records] == ["value is undefined (null) (a single group)",
+                                                         "value is undefined (null) (no positive predictions)"]

@@ -11,7 +11,8 @@ from sklearn.metrics import roc_auc_score, roc_curve
 
 from rai.audit.privacy import roc
 from rai.audit.privacy.attacks import ATTACKS
-from rai.audit.privacy.bounds import clopper_pearson, epsilon_lower_bound, one_sided_level
+from rai.audit.privacy.bounds import epsilon_lower_bound, one_sided_level
+from rai.core.stats import clopper_pearson
 from rai.audit.privacy.exposure import ESTIMATORS, WHY_BAD_FIT, exposure_from_rank, rank_estimate, skewnorm_estimate
 from rai.audit.privacy.mia import WHY_UNRESOLVABLE, best_epsilon, epsilon_grid, evaluate_attack, tpr_at_fpr
 

@@ -69,10 +69,3 @@ def test_bootstrap_is_seeded_and_claims_no_interval_for_one_unit():
     assert M.bootstrap_gap_ci([x, np.array([0.2])]) is None
     assert M.bootstrap_gap_ci([x]) is None
     assert M.bootstrap_mean_ci(np.zeros(5)) == (0.0, 0.0)
-
-
-def test_bootstrap_chunks_give_the_same_draws(monkeypatch):
-    x = np.linspace(0, 1, 50)
-    whole = M.bootstrap_mean_ci(x, n_resamples=300, seed=4)
-    monkeypatch.setattr(M, "_MAX_DRAWS_PER_CHUNK", 50 * 7)  # 7 resamples per chunk
-    assert M.bootstrap_mean_ci(x, n_resamples=300, seed=4) == pytest.approx(whole)

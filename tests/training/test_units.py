@@ -13,7 +13,8 @@ from rai.training import config as C
 from rai.training.config import LayerChoice, TrainConfig, parse_train_layers, validate_config
 from rai.training.data import stratified_split
 from rai.training.labels import ERR_POSITIVE_NOT_A_LABEL, ERR_SINGLE_CLASS, ERR_UNSEEN_LABELS, LabelMap
-from rai.training.metrics import accuracy, evaluation_metrics, macro_f1, roc_auc
+from rai.core.stats import rank_auc
+from rai.training.metrics import accuracy, evaluation_metrics, macro_f1
 from rai.training.private import SamplingPlan
 
 
@@ -105,11 +106,11 @@ def test_metrics_match_sklearn():
     pred = (score > 0.5).astype(int)
     assert accuracy(y, pred) == pytest.approx(accuracy_score(y, pred))
     assert macro_f1(y, pred) == pytest.approx(f1_score(y, pred, average="macro"))
-    assert roc_auc(y, score) == pytest.approx(roc_auc_score(y, score))
+    assert rank_auc(y, score) == pytest.approx(roc_auc_score(y, score))
     y3, p3 = rng.integers(0, 3, 100), rng.integers(0, 3, 100)
     p3[p3 == 2] = 1  # a class that is never predicted
     assert macro_f1(y3, p3) == pytest.approx(f1_score(y3, p3, average="macro", zero_division=0))
-    assert roc_auc(np.ones(5), np.arange(5)) is None
+    assert rank_auc(np.ones(5), np.arange(5)) is None
 
 
 def test_evaluation_metrics_shape():
