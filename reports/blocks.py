@@ -77,8 +77,9 @@ def cell_text(v: Any, limit: int = 300) -> str:
 
 
 def _is_estimate(v: Any) -> bool:
-    """A `{"value": x, "ci": [lo, hi]}` object (optionally with `why_null`), as the audits write estimates."""
-    return isinstance(v, dict) and "value" in v and set(v) <= {"value", "ci", "why_null"} and is_scalar(v["value"])
+    """A `{"value": x, "ci": [lo, hi]}` object (optionally with `n` and `why_null`): `rai.core.stats.Stat`,
+    as the audits write estimates."""
+    return isinstance(v, dict) and "value" in v and set(v) <= {"value", "ci", "n", "why_null"} and is_scalar(v["value"])
 
 
 def as_number(v: Any) -> float | None:

@@ -123,30 +123,22 @@ def _field(row: dict[str, Any], f: str) -> Any:
     return metrics.get(f) if isinstance(metrics, dict) else None
 
 
+def stat_value(v: Any) -> float | None:
+    """The value of an estimate as every section writes it (`rai.core.stats.Stat`: {"value", "ci"}), or a bare number."""
+    return as_number(v.get("value")) if isinstance(v, dict) else as_number(v)
+
+
+def stat_interval(v: Any) -> tuple[float | None, float | None]:
+    """The interval of an estimate ({"value", "ci": [low, high]}), or (None, None)."""
+    return (as_pair(v.get("ci")) if isinstance(v, dict) else None) or (None, None)
+
+
 def _field_interval(row: dict[str, Any], f: str) -> tuple[float | None, float | None]:
-    nested = _field(row, f)
-    if isinstance(nested, dict):  # {"value": 0.4, "ci": [..]}
-        pair = as_pair(nested.get("ci"))
-        if pair:
-            return pair
-    for key in (f"{f}_ci", f"ci_{f}"):
-        pair = as_pair(row.get(key))
-        if pair:
-            return pair
-    ci = row.get("ci")
-    if isinstance(ci, dict):
-        pair = as_pair(ci.get(f))
-        if pair:
-            return pair
-    lo, hi = as_number(row.get(f"{f}_low")), as_number(row.get(f"{f}_high"))
-    return (lo, hi) if lo is not None and hi is not None else (None, None)
+    return stat_interval(_field(row, f))
 
 
 def _field_value(row: dict[str, Any], f: str) -> float | None:
-    v = _field(row, f)
-    if isinstance(v, dict):  # {"value": 0.4, "ci": [..]}
-        return as_number(v.get("value"))
-    return as_number(v)
+    return stat_value(_field(row, f))
 
 
 def _group_lists(node: Any, context: tuple[str, ...] = (), key: str = "") -> Iterator[tuple[str, list[dict[str, Any]]]]:
@@ -165,8 +157,7 @@ def _group_lists(node: Any, context: tuple[str, ...] = (), key: str = "") -> Ite
                 yield from _group_lists(v, context, key)
 
 
-def group_charts(content: Any, ctx: SectionContext, fields: tuple[str, ...], ratio_rule: str | None = None,
-                 ci_field: str | None = None) -> list[Block]:
+def group_charts(content: Any, ctx: SectionContext, fields: tuple[str, ...], ratio_rule: str | None = None) -> list[Block]:
     """Bar charts of per-group rates (lists of objects that name a group), with interval whiskers.
 
     For the selection rate, the threshold line is the policy's ratio rule applied to the best group
@@ -180,8 +171,6 @@ def group_charts(content: Any, ctx: SectionContext, fields: tuple[str, ...], rat
             bars = []
             for r in rows:
                 lo, hi = _field_interval(r, f)
-                if lo is None and f == ci_field:  # a bare "ci" that belongs to this field
-                    lo, hi = as_pair(r.get("ci")) or (None, None)
                 bars.append(Bar(_group_name(r) or "?", _field_value(r, f), lo, hi))
             thresholds = []
             values = [b.value for b in bars if b.value is not None]
@@ -245,8 +234,8 @@ def _roc_series(content: Any) -> tuple[list[Series], set[int]]:
                 continue
             own = next((str(child[k]) for k in ("name", "attack", "label") if isinstance(child.get(k), (str, int))), None)
             name = own or (path[-1] if key == "roc" and path and path[-1] else str(key) or "attack")
-            auc = as_number(child.get("auc"))
-            auc = auc if auc is not None else as_number(node.get("auc"))
+            auc = stat_value(child.get("auc"))
+            auc = auc if auc is not None else stat_value(node.get("auc"))
             series.append(Series(name + (f" (AUC {format_number(auc)})" if auc is not None else ""),
                                  [as_number(x) for x in child["fpr"]], [as_number(y) for y in child["tpr"]]))
             used |= {id(child["fpr"]), id(child["tpr"])} | ({id(child["thresholds"])} if isinstance(child.get("thresholds"), list) else set())
@@ -326,7 +315,7 @@ def toxicity_blocks(content: dict[str, Any], ctx: SectionContext) -> tuple[list[
         used |= {id(hist["edges"]), id(hist["counts"])}
         if name == primary or primary not in labels:
             blocks.append(figure)
-    rates = [Bar(str(name), as_number(b.get("rate")), *(as_pair(b.get("ci")) or (None, None)))
+    rates = [Bar(str(name), stat_value(b.get("rate")), *stat_interval(b.get("rate")))
              for name, b in labels.items() if isinstance(b, dict) and "rate" in b]
     if len(rates) > 1:
         blocks.append(Figure(bar_chart(rates, title="Toxicity rate by label", domain=(0.0, 1.0),
@@ -339,7 +328,7 @@ def toxicity_blocks(content: dict[str, Any], ctx: SectionContext) -> tuple[list[
             blocks.append(Figure(histogram_of(node, title=f"Score distribution ({where})", x_label="score", threshold=threshold),
                                  caption="Number of texts per score bin; bins at or above the threshold are highlighted."))
             used.add(id(node))
-    blocks += group_charts(content, ctx, ("rate", "expected_max", "probability"), ci_field="rate")
+    blocks += group_charts(content, ctx, ("rate", "expected_max", "probability"))
     examples = content.get("examples")
     if isinstance(examples, dict) and isinstance(examples.get("items"), list) and examples["items"]:
         blocks.append(_examples_table(examples))

@@ -78,10 +78,7 @@ def _reference(grouping: Grouping, sizes: np.ndarray, eligible: np.ndarray, give
 
 
 def _stat(est: Estimate, confidence: float, undefined_when: str = "a denominator is 0") -> dict[str, Any]:
-    """value and interval; an undefined value is null with the reason (never NaN, never 0)."""
-    if not np.isfinite(est.value):
-        return {"value": None, "ci": None, "why_null": undefined_when}
-    return {"value": est.value, "ci": est.interval(confidence)}
+    return est.stat(confidence, undefined_when).to_dict()
 
 
 class _Auditor:

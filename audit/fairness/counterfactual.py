@@ -126,9 +126,7 @@ class SwapStats:
 
 
 def _stat(est: Estimate, confidence: float) -> dict[str, Any]:
-    if not np.isfinite(est.value):
-        return {"value": None, "ci": None, "why_null": "no text contains these terms"}
-    return {"value": est.value, "ci": est.interval(confidence)}
+    return est.stat(confidence, "no text contains these terms").to_dict()
 
 
 def swap_stats(name: str, rows: np.ndarray, p_orig: np.ndarray, p_cf: np.ndarray, *, n_boot: int,

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rai.core.stats import percentile_interval
+from rai.core.stats import Stat, percentile_interval
 
 MIN_FINITE_SHARE = 0.5  # fewer usable bootstrap draws than this: no interval (and a warning upstream)
 
@@ -47,6 +47,12 @@ class Estimate:
             return None
         lo, hi = percentile_interval(d, confidence)  # of the deltas: value + quantile(replicate - value)
         return float(np.clip(self.value + lo, *bounds)), float(np.clip(self.value + hi, *bounds))
+
+
+    def stat(self, confidence: float, why_null: str) -> Stat:
+        """The section shape (`rai.core.stats.Stat`): value and interval; an undefined value is null with
+        `why_null` (never NaN, never 0)."""
+        return Stat.of(self.value, self.interval(confidence), why_null=why_null)
 
 
 def leaf(value: float, replicates: np.ndarray | None) -> Estimate:

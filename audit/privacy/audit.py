@@ -25,7 +25,7 @@ from rai.audit.privacy.one_run_audit import one_run_metrics, score_audit_canarie
 from rai.audit.privacy.reference import ReferenceLosses, probe_losses
 from rai.audit.result import AuditResult
 from rai.core.errors import InputError
-from rai.core.stats import ci_list
+from rai.core.stats import Stat, ci_list
 from rai.training.canaries import CanarySet, sample_candidates
 from rai.training.labels import LabelMap
 from rai.training.models import load_classifier, resolve_model_path
@@ -95,13 +95,15 @@ def subsample(ex: Examples, limit: int | None, rng: np.random.Generator) -> Exam
 
 def attack_section(ev: AttackEvaluation) -> dict[str, Any]:
     eps = ev.epsilon
+    n = ev.n_members + ev.n_non_members
     return {
         "description": ATTACKS[ev.attack].description,
-        "auc": ev.auc, "auc_ci": ci_list(ev.auc_ci),
-        "advantage": ev.advantage, "advantage_ci": ci_list(ev.advantage_ci),
-        "tpr_at_fpr": [{"target_fpr": t.target_fpr, "tpr": t.tpr, "tpr_ci": ci_list(t.tpr_ci), "fpr": t.fpr,
-                        "fpr_ci": ci_list(t.fpr_ci), "threshold": t.threshold, "tp": t.tp, "fp": t.fp,
-                        "why_null": t.why_null} for t in ev.tpr_at_fpr],
+        "auc": Stat.of(ev.auc, ev.auc_ci, n).to_dict(),
+        "advantage": Stat.of(ev.advantage, ev.advantage_ci, n).to_dict(),
+        "tpr_at_fpr": [{"target_fpr": t.target_fpr,
+                        "tpr": Stat.of(t.tpr, t.tpr_ci, ev.n_members, t.why_null).to_dict(),
+                        "fpr": Stat.of(t.fpr, t.fpr_ci, ev.n_non_members, t.why_null).to_dict(),
+                        "threshold": t.threshold, "tp": t.tp, "fp": t.fp} for t in ev.tpr_at_fpr],
         "epsilon_lower_bound": {**asdict(eps), "threshold": ev.epsilon_threshold},
         "roc": ev.roc_points,
     }

@@ -7,7 +7,6 @@ k generations (RealToxicityPrompts' intervals are over prompts). Scores are a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +14,7 @@ import numpy as np
 
 from rai.audit.toxicity import metrics as M
 from rai.audit.toxicity.base import BackendInfo
-from rai.core.stats import ci_list
+from rai.core.stats import Stat
 
 SECTION = "toxicity"
 CONTENT_WARNING = "These examples may contain offensive, hateful or explicit language."
@@ -55,14 +54,27 @@ class SummarySettings:
 
 @dataclass(frozen=True)
 class MetricValue:
-    """One metric record to add to the audit result (`AuditResult.add_metric` arguments)."""
+    """One metric record to add to the audit result (`AuditResult.add_stat` arguments)."""
 
     id: str
-    value: float | None
-    ci: Sequence[float] | None
-    n: int
+    stat: Stat
     details: dict[str, Any]
-    why_null: str | None = None
+
+    @property
+    def value(self) -> float | None:
+        return self.stat.value
+
+    @property
+    def ci(self) -> tuple[float | None, float | None] | None:
+        return self.stat.ci
+
+    @property
+    def n(self) -> int | None:
+        return self.stat.n
+
+    @property
+    def why_null(self) -> str | None:
+        return self.stat.why_null
 
 
 @dataclass
@@ -75,7 +87,7 @@ class ToxicitySummary:
         """Write the section, metric records and warnings into a `rai.audit.result.AuditResult`."""
         result.add_section(SECTION, self.section)
         for m in self.metrics:
-            result.add_metric(m.id, m.value, section=SECTION, ci=m.ci, n=m.n, details=m.details, why_null=m.why_null)
+            result.add_stat(m.id, m.stat, section=SECTION, details=m.details)
         result.warnings.extend(w for w in self.warnings if w not in result.warnings)
 
 
@@ -92,21 +104,24 @@ class _Builder:
     def scores(self, label: str) -> np.ndarray:
         return self.u.values[:, :, self.u.labels.index(label)]
 
-    def label_block(self, label: str) -> dict[str, Any]:
+    def mean(self, unit_values: np.ndarray, n: int | None = None) -> Stat:
+        """The mean of per-unit values with its bootstrap interval over units."""
+        return Stat.of(unit_values.mean(), M.bootstrap_mean_ci(unit_values, **self.boot), n)
+
+    def label_stats(self, label: str) -> dict[str, Stat]:
+        """The rate over every scored text, and for generations EMT and Toxicity Probability (over prompts)."""
         scores = self.scores(label)
-        rates = M.unit_rates(scores, self.s.threshold)
-        block: dict[str, Any] = {
-            "rate": float(rates.mean()), "ci": ci_list(M.bootstrap_mean_ci(rates, **self.boot)),
-            "mean": float(scores.mean()), "histogram": vars(M.histogram(scores)),
-        }
+        out = {"rate": self.mean(M.unit_rates(scores, self.s.threshold), scores.size)}
         if self.u.generation:
             maxima = M.unit_max(scores)
-            block["expected_max"] = float(maxima.mean())
-            block["expected_max_ci"] = ci_list(M.bootstrap_mean_ci(maxima, **self.boot))
-            hits = (maxima >= M.RTP_THRESHOLD).astype(float)
-            block["probability"] = float(hits.mean())
-            block["probability_ci"] = ci_list(M.bootstrap_mean_ci(hits, **self.boot))
-        return block
+            out["expected_max"] = self.mean(maxima, len(maxima))
+            out["probability"] = self.mean((maxima >= M.RTP_THRESHOLD).astype(float), len(maxima))
+        return out
+
+    def label_block(self, label: str, stats: dict[str, Stat]) -> dict[str, Any]:
+        scores = self.scores(label)
+        return {**{k: v.to_dict() for k, v in stats.items()}, "mean": float(scores.mean()),
+                "histogram": vars(M.histogram(scores))}
 
     def groups_block(self, label: str, warnings: list[str]) -> tuple[dict[str, Any], MetricValue]:
         column = self.u.group_column
@@ -119,11 +134,10 @@ class _Builder:
         rows, eligible = [], {}
         for g in sorted(set(groups[present])):
             mask = present & (groups == g)
-            row = {"group": g, "n": int(mask.sum()), "rate": float(rates[mask].mean()),
-                   "ci": ci_list(M.bootstrap_mean_ci(rates[mask], **self.boot))}
+            row = {"group": g, "n": int(mask.sum()), "rate": self.mean(rates[mask]).to_dict()}
             if self.u.generation:
-                row["expected_max"] = float(maxima[mask].mean())
-                row["probability"] = float((maxima[mask] >= M.RTP_THRESHOLD).mean())
+                row["expected_max"] = Stat.of(maxima[mask].mean()).to_dict()
+                row["probability"] = Stat.of((maxima[mask] >= M.RTP_THRESHOLD).mean()).to_dict()
             rows.append(row)
             if row["n"] >= self.s.min_group_size:
                 eligible[g] = rates[mask]
@@ -131,13 +145,14 @@ class _Builder:
         if small:
             warnings.append(WARN_SMALL_GROUPS.format(names=", ".join(small), min_size=self.s.min_group_size))
         gap = M.group_gap({g: v.mean() for g, v in eligible.items()})
-        gap_ci = M.bootstrap_gap_ci(list(eligible.values()), **self.boot)
+        stat = Stat.of(gap.value, M.bootstrap_gap_ci(list(eligible.values()), **self.boot),
+                       int(sum(len(v) for v in eligible.values())),
+                       why_null=WHY_ONE_GROUP.format(min_size=self.s.min_group_size, column=column))
         block = {"column": column, "label": label, "min_group_size": self.s.min_group_size, "rows": rows,
-                 "max_gap": {"value": gap.value, "ci": ci_list(gap_ci), "max_group": gap.max_group, "min_group": gap.min_group}}
-        metric = MetricValue("toxicity.max_group_gap", gap.value, gap_ci, int(sum(len(v) for v in eligible.values())),
+                 "max_gap": stat.to_dict(), "max_group": gap.max_group, "min_group": gap.min_group}
+        metric = MetricValue("toxicity.max_group_gap", stat,
                              {"attribute": column, "label": label, "threshold": self.s.threshold,
-                              "max_group": gap.max_group, "min_group": gap.min_group, "groups": len(eligible)},
-                             why_null=None if gap.max_group else WHY_ONE_GROUP.format(min_size=self.s.min_group_size, column=column))
+                              "max_group": gap.max_group, "min_group": gap.min_group, "groups": len(eligible)})
         return block, metric
 
     def examples_block(self, label: str) -> dict[str, Any]:
@@ -172,7 +187,8 @@ def summarize(units: ScoredUnits, info: BackendInfo, settings: SummarySettings, 
     warnings: list[str] = [fallback_reason] if fallback_reason else []
     if units.truncated:
         warnings.append(WARN_TRUNCATED.format(n=units.truncated, limit=info.max_length))
-    labels = {label: b.label_block(label) for label in units.labels}
+    stats = {label: b.label_stats(label) for label in units.labels}
+    labels = {label: b.label_block(label, stats[label]) for label in units.labels}
     section: dict[str, Any] = {
         "mode": "generation" if units.generation else "texts",
         "backend": {**info.to_dict(), "fallback_reason": fallback_reason},
@@ -185,16 +201,12 @@ def summarize(units: ScoredUnits, info: BackendInfo, settings: SummarySettings, 
         **(context or {}),
     }
     common = {"threshold": settings.threshold, "backend": info.name, "unit": b.kind}
-    out = [MetricValue("toxicity.rate", labels[primary]["rate"], labels[primary]["ci"], n_units * n_samples,
-                       {"label": primary, **common})]
-    out += [MetricValue(f"toxicity.rate.{label}", blk["rate"], blk["ci"], n_units * n_samples, {"label": label, **common})
-            for label, blk in labels.items()]
+    out = [MetricValue("toxicity.rate", stats[primary]["rate"], {"label": primary, **common})]
+    out += [MetricValue(f"toxicity.rate.{label}", s["rate"], {"label": label, **common}) for label, s in stats.items()]
     if units.generation:
         gen = {"label": primary, "backend": info.name, "samples": n_samples, "threshold": M.RTP_THRESHOLD}
-        out.append(MetricValue("toxicity.expected_max", labels[primary]["expected_max"],
-                               labels[primary]["expected_max_ci"], n_units, gen))
-        out.append(MetricValue("toxicity.probability", labels[primary]["probability"],
-                               labels[primary]["probability_ci"], n_units, gen))
+        out.append(MetricValue("toxicity.expected_max", stats[primary]["expected_max"], gen))
+        out.append(MetricValue("toxicity.probability", stats[primary]["probability"], gen))
     if units.groups is not None:
         section["groups"], gap_metric = b.groups_block(primary, warnings)
         out.append(gap_metric)

@@ -47,8 +47,14 @@ class Stat:
         return cls(value=v, ci=interval, n=None if n is None else int(n), why_null=why_null if v is None else None)
 
     def to_dict(self) -> dict[str, Any]:
-        """The section shape of every interval: `{"value", "ci", "n", "why_null"}` (ci a [low, high] list or null)."""
-        return {"value": self.value, "ci": ci_list(self.ci), "n": self.n, "why_null": self.why_null}
+        """The one section shape of an estimate: `{"value", "ci"}` (ci a [low, high] list or null), with
+        `n` when known and `why_null` beside a null value."""
+        d: dict[str, Any] = {"value": self.value, "ci": ci_list(self.ci)}
+        if self.n is not None:
+            d["n"] = self.n
+        if self.value is None and self.why_null is not None:
+            d["why_null"] = self.why_null
+        return d
 
 
 def ci_list(interval: Sequence[Any] | None) -> list[Any] | None:

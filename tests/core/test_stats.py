@@ -14,9 +14,9 @@ from rai.core.stats import (Stat, bootstrap_replicates, ci_list, clopper_pearson
 
 def test_stat_nan_is_null_and_only_a_null_value_says_why():
     assert Stat.of(float("nan"), (0.1, 0.2), 5, "no positive labels") == Stat(None, None, 5, "no positive labels")
-    assert Stat.of(np.float64(0.5), (0.4, float("inf")), 7, "ignored").to_dict() == {
-        "value": 0.5, "ci": [0.4, None], "n": 7, "why_null": None}
-    assert Stat.of(0.5).to_dict() == {"value": 0.5, "ci": None, "n": None, "why_null": None}
+    assert Stat.of(np.float64(0.5), (0.4, float("inf")), 7, "ignored").to_dict() == {"value": 0.5, "ci": [0.4, None], "n": 7}
+    assert Stat.of(0.5).to_dict() == {"value": 0.5, "ci": None}
+    assert Stat.of(None, (0.1, 0.2), why_null="a single class").to_dict() == {"value": None, "ci": None, "why_null": "a single class"}
     assert ci_list((1, 2)) == [1, 2] and ci_list(None) is None
 
 

@@ -58,9 +58,9 @@ def test_audit_privacy_end_to_end(tmp_path, tiny_bert_dir, rai):
     loss_m = _losses(run / "model", random_token_data(300, 1))
     loss_n = _losses(run / "model", random_token_data(500, 2))
     expected = roc_auc_score(np.r_[np.ones(300), np.zeros(500)], -np.r_[loss_m, loss_n])
-    assert section["attacks"]["loss"]["auc"] == pytest.approx(expected, abs=1e-9)
+    assert section["attacks"]["loss"]["auc"]["value"] == pytest.approx(expected, abs=1e-9)
     auc = metrics["privacy.mia.auc"]
-    assert auc["value"] == max(a["auc"] for a in section["attacks"].values())
+    assert auc["value"] == max(a["auc"]["value"] for a in section["attacks"].values())
     assert auc["ci"][0] <= auc["value"] <= auc["ci"][1] and auc["n"] == 800
 
     # 500 non-members resolve 1% FPR (5 false positives) but not 0.1%

@@ -56,7 +56,7 @@ def make_audit(*, hostile: bool = False, seed: int = 0) -> AuditResult:
     tpr = np.minimum(1.0, fpr ** 0.7)
     r.add_section("privacy", {
         "guarantee": {"dp": True, "epsilon": 7.5, "delta": 1e-5, "accountant": "prv"},
-        "attacks": {"loss": {"description": "loss threshold (Yeom et al. 2018)", "auc": 0.58, "auc_ci": [0.55, 0.61],
+        "attacks": {"loss": {"description": "loss threshold (Yeom et al. 2018)", "auc": {"value": 0.58, "ci": [0.55, 0.61], "n": 2000},
                              "roc": {"fpr": fpr.round(6).tolist(), "tpr": tpr.round(6).tolist()}}},
     })
     r.add_metric("privacy.dp.epsilon", 7.5, section="privacy", details={"accountant": "prv"})
@@ -75,10 +75,10 @@ def make_audit(*, hostile: bool = False, seed: int = 0) -> AuditResult:
     counts, edges = np.histogram(scores, bins=20, range=(0, 1))
     r.add_section("toxicity", {
         "mode": "texts", "threshold": 0.5, "primary_label": "toxicity",
-        "labels": {"toxicity": {"rate": 0.01, "ci": [0.0, 0.02], "mean": float(scores.mean()),
+        "labels": {"toxicity": {"rate": {"value": 0.01, "ci": [0.0, 0.02], "n": 400}, "mean": float(scores.mean()),
                                 "histogram": {"edges": edges.tolist(), "counts": counts.tolist()}}},
         "groups": {"column": "group", "label": "toxicity", "rows": [
-            {"group": g1, "n": 200, "rate": 0.01, "ci": [0.0, 0.03]}, {"group": g2, "n": 200, "rate": 0.02, "ci": [0.0, 0.04]}]},
+            {"group": g1, "n": 200, "rate": {"value": 0.01, "ci": [0.0, 0.03]}}, {"group": g2, "n": 200, "rate": {"value": 0.02, "ci": [0.0, 0.04]}}]},
         "examples": {"content_warning": True, "items": [{"row": 3, "score": 0.93, "text": HOSTILE["script"] if hostile else "you idiot"}]},
     })
     r.add_metric("toxicity.rate", 0.01, section="toxicity", ci=(0.0, 0.02), n=400, details={"label": "toxicity"})

@@ -27,8 +27,8 @@ def metric(summary, metric_id):
 
 def test_rates_per_label_and_the_records():
     s = summarize(text_units(truncated=2), INFO, SummarySettings(threshold=0.5))
-    assert s.section["labels"]["toxicity"]["rate"] == pytest.approx(3 / 6)   # 0.9, 0.6, 0.5
-    assert s.section["labels"]["insult"]["rate"] == pytest.approx(2 / 6)     # 0.8, 0.7
+    assert s.section["labels"]["toxicity"]["rate"]["value"] == pytest.approx(3 / 6)   # 0.9, 0.6, 0.5
+    assert s.section["labels"]["insult"]["rate"]["value"] == pytest.approx(2 / 6)     # 0.8, 0.7
     assert s.section["labels"]["toxicity"]["mean"] == pytest.approx(np.mean(TOX))
     assert metric(s, "toxicity.rate").value == pytest.approx(0.5)
     assert metric(s, "toxicity.rate.insult").value == pytest.approx(1 / 3)
@@ -44,8 +44,8 @@ def test_rates_per_label_and_the_records():
 def test_group_rates_and_gap():
     s = summarize(text_units(groups=["a", "a", "b", "b", "b", None]), INFO, SummarySettings())
     rows = {r["group"]: r for r in s.section["groups"]["rows"]}
-    assert rows["a"]["rate"] == pytest.approx(1 / 2)  # 0.9, 0.2
-    assert rows["b"]["rate"] == pytest.approx(2 / 3)  # 0.6, 0.1, 0.5
+    assert rows["a"]["rate"]["value"] == pytest.approx(1 / 2)  # 0.9, 0.2
+    assert rows["b"]["rate"]["value"] == pytest.approx(2 / 3)  # 0.6, 0.1, 0.5
     assert rows["a"]["n"] == 2 and rows["b"]["n"] == 3
     gap = metric(s, "toxicity.max_group_gap")
     assert gap.value == pytest.approx(2 / 3 - 1 / 2)
@@ -56,7 +56,7 @@ def test_group_rates_and_gap():
 def test_one_group_gives_a_null_gap_with_a_reason():
     s = summarize(text_units(groups=["a", "a", "a", "a", "b", "b"]), INFO, SummarySettings(min_group_size=3))
     gap = metric(s, "toxicity.max_group_gap")
-    assert gap.value != gap.value and gap.why_null == "fewer than two groups with at least 3 unit(s) in column 'g'"
+    assert gap.value is None and gap.why_null == "fewer than two groups with at least 3 unit(s) in column 'g'"
     result = AuditResult()
     s.add_to(result)
     assert result.metric_values("toxicity.max_group_gap")[0].value is None
@@ -87,13 +87,13 @@ def test_generation_units_give_emt_and_probability():
     assert metric(s, "toxicity.probability").value == pytest.approx(0.5)
     assert metric(s, "toxicity.expected_max").n == 2 and metric(s, "toxicity.rate").n == 6
     assert metric(s, "toxicity.rate").value == pytest.approx(1 / 6)
-    assert s.section["labels"]["insult"]["expected_max"] == pytest.approx((0.35 + 0.245) / 2)
+    assert s.section["labels"]["insult"]["expected_max"]["value"] == pytest.approx((0.35 + 0.245) / 2)
     assert s.section["units"] == {"kind": "prompt", "count": 2, "samples_per_unit": 3, "texts_scored": 6}
     assert s.section["examples"]["items"][0] == {
         "row": 0, "prompt": "p0", "sample": 1, "score": 0.7, "text": "b", "text_truncated": False,
         "scores": {"toxicity": 0.7, "insult": 0.35}, "group": "x"}
     rows = {r["group"]: r for r in s.section["groups"]["rows"]}
-    assert rows["x"]["expected_max"] == pytest.approx(0.7) and rows["y"]["probability"] == 0.0
+    assert rows["x"]["expected_max"]["value"] == pytest.approx(0.7) and rows["y"]["probability"] == {"value": 0.0, "ci": None}
     assert metric(s, "toxicity.max_group_gap").value == pytest.approx(1 / 3)
 
 
@@ -109,3 +109,29 @@ def test_summary_writes_a_valid_audit_result(tmp_path):
     assert back.warnings[0].startswith("toxicity scored by profanity-check")
     assert {m.id for m in back.metrics} == {"toxicity.rate", "toxicity.rate.toxicity", "toxicity.rate.insult",
                                            "toxicity.max_group_gap"}
+
+
+def test_every_interval_in_the_section_is_one_stat_shape():
+    """No `*_ci` keys: each estimate is {value, ci} (rai.core.stats.Stat), as the report reads it."""
+    scores = np.random.default_rng(0).random((6, 3))
+    units = ScoredUnits(values=np.stack([scores, scores / 2], axis=2), labels=INFO.labels,
+                        texts=[list("abc")] * 6, meta=[{"row": i, "prompt": f"p{i}"} for i in range(6)], generation=True,
+                        groups=list("xxxyyy"), group_column="g")
+    s = summarize(units, INFO, SummarySettings(min_group_size=2))
+    keys = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            keys.extend(node)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(s.section)
+    assert not [k for k in keys if k.endswith("_ci")] and "ci" in keys
+    blk = s.section["labels"]["toxicity"]
+    for name in ("rate", "expected_max", "probability"):
+        assert set(blk[name]) == {"value", "ci", "n"} and blk[name]["ci"][0] <= blk[name]["value"] <= blk[name]["ci"][1]
+    assert set(s.section["groups"]["max_gap"]) == {"value", "ci", "n"}
