@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from rai.core import rundir
 from rai.core.errors import EXIT_GATE_FAILED, EXIT_OK, Interrupted
 from rai.core.io import atomic_write_text
 from rai.core.outputs import fresh_output_dir, marker_text
@@ -254,7 +255,7 @@ def _one_run_size(audit: dict[str, Any]) -> str:
 
 
 def _ledger(run: Path) -> dict[str, Any]:
-    return json.loads((run / "privacy.json").read_text(encoding="utf-8"))
+    return json.loads((run / rundir.PRIVACY).read_text(encoding="utf-8"))
 
 
 def _accuracy(run: Path) -> float | None:

