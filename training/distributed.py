@@ -18,6 +18,7 @@ group, never through a file or an environment variable. Only rank 0 writes. Coll
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,8 +34,9 @@ from rai.training.randomness import KEY_BYTES, PrivacyRandomness
 COLLECTIVE_TIMEOUT = timedelta(minutes=5)  # longer than any step's imbalance between processes; shorter than a stuck job
 ERR_OTHER_PROCESS = "another process of the distributed job failed before training started (see its error above)"
 ERR_PROCESS_LOST = ("rai train: a process of the distributed job stopped or did not answer during step {step} of {total} "
-                    "({reason}); the last checkpoint ({saved}) is in {checkpoint} and is valid: continue with the same "
-                    "command and --resume")
+                    "({reason}); {then}")
+RESUME_FROM = "the last checkpoint (step {step}) in {checkpoint} is valid: continue with the same command and --resume"
+START_AGAIN = "no checkpoint was written yet: start the run again"
 ERR_NO_DP = "--no-dp trains in one process only (data parallelism here is for DP-SGD): run without torchrun or --nproc"
 
 
@@ -168,6 +170,14 @@ def is_collective_failure(exc: BaseException) -> bool:
     text = str(exc)
     return isinstance(exc, RuntimeError) and any(word in text for word in ("gloo", "Gloo", "NCCL", "Connection closed",
                                                                            "Timed out", "timed out", "Connection reset"))
+
+
+def failure_reason(exc: BaseException) -> str:
+    """The first sentence of a collective's error, without gloo's source location: '[.../pair.cc:553] Connection closed
+    by peer [127.0.0.1]:29599. This is typically...' -> 'Connection closed by peer [127.0.0.1]:29599'."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    first = re.sub(r"^\[[^\]]*\]\s*", "", first)
+    return first.split(". ")[0][:160]
 
 
 def check_dp(world: World, dp: bool) -> None:

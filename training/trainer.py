@@ -31,8 +31,8 @@ from rai.training.audit_canaries import AUDIT_CANARY_BITS, AuditCanarySet, plant
 from rai.training.checkpoint import (CHECKPOINT_DIR, PRIVATE_DIR, LoopState, check_same_run, load_checkpoint, restore,
                                  save_checkpoint, saved_randomness, write_private_notice)
 from rai.training.config import GradSampleMode, LRSchedule, TrainConfig, validate_config
-from rai.training.distributed import (ERR_OTHER_PROCESS, ERR_PROCESS_LOST, ProcessLost, World, check_dp,
-                                     install_all_reduce, is_collective_failure, joined)
+from rai.training.distributed import (ERR_OTHER_PROCESS, ERR_PROCESS_LOST, RESUME_FROM, START_AGAIN, ProcessLost, World, check_dp,
+                                     failure_reason, install_all_reduce, is_collective_failure, joined)
 from rai.training.data import Collator, EvalSet, TrainingData, append_examples, load_training_data, resolve_delta
 from rai.training.labels import LabelMap
 from rai.training.ledger import model_card, privacy_ledger
@@ -275,10 +275,9 @@ def _fit(run: _Run, world: World) -> tuple[bool, TrainingSetup, LoopState, Calla
     except Exception as exc:
         if not (world.distributed and is_collective_failure(exc)):
             raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        last = f"step {saved_at[-1]}" if saved_at else "none yet: start the run again"
-        raise ProcessLost(ERR_PROCESS_LOST.format(step=state.global_step + 1, total=plan.total_steps, reason=first[:200],
-                                                  saved=last, checkpoint=run.out / CHECKPOINT_DIR)) from None
+        then = RESUME_FROM.format(step=saved_at[-1], checkpoint=run.out / CHECKPOINT_DIR) if saved_at else START_AGAIN
+        raise ProcessLost(ERR_PROCESS_LOST.format(step=state.global_step + 1, total=plan.total_steps, reason=failure_reason(exc),
+                                                  then=then)) from None
     if not finished and stop.received is not None:
         raise Interrupted(ERR_STOPPED.format(signal=signal.Signals(stop.received).name, step=state.global_step,
                                              total=plan.total_steps, checkpoint=run.out / CHECKPOINT_DIR),

@@ -9,15 +9,20 @@
   over every trainable coordinate): added once, not once per process, and not split between them.
 - `rai train --nproc 2` (torch.distributed.run) records the single-process ε and `world_size: 2`,
   and resumes from the checkpoint rank 0 wrote.
+- A process killed mid-run stops the job with the message that says how to resume, and the last
+  checkpoint resumes (here in one process: the batches are global, so any number of processes may continue).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -161,3 +166,54 @@ def test_rai_train_nproc_2_records_the_single_process_epsilon_and_resumes(module
     assert ledger["steps"] == single["steps"] == 4
     assert ledger["sample_rate"] == single["sample_rate"]
     assert ledger["epsilon"] == pytest.approx(single["epsilon"], rel=1e-12)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _local_rank(pid: int) -> str | None:
+    try:
+        env = (Path("/proc") / str(pid) / "environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    return next((v.split(b"=", 1)[1].decode() for v in env if v.startswith(b"LOCAL_RANK=")), None)
+
+
+@pytest.mark.slow
+def test_a_process_that_dies_stops_the_job_with_a_resumable_checkpoint(module_bert, data_csv, tmp_path):
+    out = tmp_path / "run"
+    flags = [f"--data={data_csv}", f"--model={module_bert}", "--epochs=40", "--batch-size=16", "--max-length=16",
+             "--noise-multiplier=1.0", "--checkpoint-every=1", "--quiet"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    job = subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2", "-m", "rai",
+                            "train", *flags, f"--out={out}"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not (out / "private" / "checkpoint" / "progress.json").is_file():
+            assert job.poll() is None and time.monotonic() < deadline, "no checkpoint was written"
+            time.sleep(0.5)
+        rank1 = [pid for pid in _children(job.pid) if _local_rank(pid) == "1"]
+        assert len(rank1) == 1
+        os.kill(rank1[0], signal.SIGKILL)
+        _, stderr = job.communicate(timeout=300)
+    finally:
+        job.kill()
+    assert job.returncode != 0
+    match = re.search(r"rai train: a process of the distributed job stopped or did not answer during step (\d+) of (\d+) "
+                      r"\((.+)\); the last checkpoint \(step (\d+)\) in (\S+) is valid: continue with the same command and "
+                      r"--resume", stderr)
+    assert match, stderr[-3000:]
+    saved = int(match.group(4))
+    assert json.loads((out / "private" / "checkpoint" / "progress.json").read_text())["global_step"] == saved
+    assert int(match.group(1)) > saved
+    resumed = _cli(*flags, f"--out={out}", "--resume", "--stop-after-steps=1")  # one process: the sampling is global
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads((out / "private" / "checkpoint" / "progress.json").read_text())["global_step"] == saved + 1
