@@ -105,13 +105,17 @@ class World:
             t.copy_(flat[offset:offset + t.numel()].view_as(t))
             offset += t.numel()
 
-    def end_step(self, loss_sum: float, examples: int, stop: bool) -> tuple[float, int, bool]:
-        """The step's global loss sum and example count, and whether any process was asked to stop."""
+    def end_step(self, loss_sum: float, examples: int) -> tuple[float, int]:
+        """The step's global loss sum and example count (the private training record rank 0 checkpoints)."""
         if not self.distributed:
-            return loss_sum, examples, stop
-        values = torch.tensor([loss_sum, float(examples), float(stop)], dtype=torch.float64, device=self.device)
+            return loss_sum, examples
+        values = torch.tensor([loss_sum, float(examples)], dtype=torch.float64, device=self.device)
         dist.all_reduce(values, op=dist.ReduceOp.SUM)
-        return float(values[0]), int(values[1]), bool(values[2] > 0)
+        return float(values[0]), int(values[1])
+
+    def any(self, flag: bool) -> bool:
+        """Whether any process says so (a stop signal reaches one process; all must stop after the same step)."""
+        return not self.agree(not flag)
 
 
 def install_all_reduce(world: World, optimizer: Any) -> None:

@@ -114,7 +114,7 @@ def _train_epochs(setup: TrainingSetup, state: LoopState, *, collate_fn: Callabl
                     setup.step(ends_logical_batch)
                 if not ends_logical_batch:
                     continue
-                loss_sum, examples, stopping = world.end_step(loss_sum, examples, stop.received is not None)
+                loss_sum, examples = world.end_step(loss_sum, examples)
                 state.finish_step(loss_sum, examples, plan.steps_per_epoch)
                 loss_sum, examples = 0.0, 0
                 bar.update(1)
@@ -124,6 +124,7 @@ def _train_epochs(setup: TrainingSetup, state: LoopState, *, collate_fn: Callabl
                     bar.set_postfix(loss=state.loss_per_step[-1], eps=setup.epsilon(options.delta) if setup.dp else None,
                                     refresh=False)
                 done = state.epoch >= plan.epochs
+                stopping = world.any(stop.received is not None)
                 if not done and (stopping or (stop_at is not None and state.global_step >= stop_at)):
                     checkpoint(state)
                     return False
