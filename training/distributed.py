@@ -37,7 +37,7 @@ ERR_PROCESS_LOST = ("rai train: a process of the distributed job stopped or did 
                     "({reason}); {then}")
 RESUME_FROM = "the last checkpoint (step {step}) in {checkpoint} is valid: continue with the same command and --resume"
 START_AGAIN = "no checkpoint was written yet: start the run again"
-ERR_NO_DP = "--no-dp trains in one process only (data parallelism here is for DP-SGD): run without torchrun or --nproc"
+ERR_NO_DP = "trains in one process only (data parallelism here is for DP-SGD): run without torchrun or --nproc"
 
 
 class ProcessLost(RaiError):

@@ -35,7 +35,7 @@ from training_testdata import sentiment_data
 from rai.training.checkpoint import LoopState
 from rai.training.config import GradSampleMode, TrainConfig
 from rai.training.data import Collator, Examples
-from rai.training.distributed import World, install_all_reduce
+from rai.training.distributed import ERR_NO_DP, ERR_NPROC_UNDER_TORCHRUN, World, install_all_reduce
 from rai.training.loop import LoopOptions, poisson_loader, run_training
 from rai.training.models import load_classifier
 from rai.training.private import SamplingPlan, make_training
@@ -217,3 +217,17 @@ def test_a_process_that_dies_stops_the_job_with_a_resumable_checkpoint(module_be
     resumed = _cli(*flags, f"--out={out}", "--resume", "--stop-after-steps=1")  # one process: the sampling is global
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads((out / "private" / "checkpoint" / "progress.json").read_text())["global_step"] == saved + 1
+
+
+def test_no_dp_is_refused_with_several_processes_before_any_starts(rai, data_csv, tmp_path):
+    code, _, err = rai("train", "--data", data_csv, "--out", tmp_path / "run", "--no-dp", "--nproc", "2")
+    assert code == 2
+    assert err == f"rai: error: --no-dp: {ERR_NO_DP}\n"
+    assert not (tmp_path / "run").exists()
+
+
+def test_nproc_under_torchrun_is_refused(rai, data_csv, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "2")  # what torchrun sets in each process it starts
+    code, _, err = rai("train", "--data", data_csv, "--out", tmp_path / "run", "--nproc", "2")
+    assert code == 2
+    assert err == f"rai: error: --nproc: {ERR_NPROC_UNDER_TORCHRUN}\n"
