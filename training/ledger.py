@@ -30,7 +30,7 @@ def guarantee_text(ledger: dict[str, Any]) -> str:
 
 def privacy_ledger(cfg: TrainConfig, setup: TrainingSetup, *, delta: float | None, target_epsilon: float | None,
                    trainable_parameters: int, canaries: int, resumed_at_steps: list[int],
-                   randomness: PrivacyRandomness) -> dict[str, Any]:
+                   randomness: PrivacyRandomness, world_size: int = 1) -> dict[str, Any]:
     import opacus
 
     plan = setup.plan
@@ -64,6 +64,9 @@ def privacy_ledger(cfg: TrainConfig, setup: TrainingSetup, *, delta: float | Non
         "secure_rng": dp and randomness.from_os_entropy,
         "noise_rng": randomness.description if dp else None,
         "resumed_at_steps": resumed_at_steps,
+        # Processes that trained together (data parallelism; the last invocation's after --resume): sampling,
+        # noise and accounting are global, so ε does not depend on it.
+        "world_size": world_size,
         "opacus_version": opacus.__version__,
     }
     ledger["guarantee"] = guarantee_text(ledger)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, Sampler
 
 from rai.core.progress import progress
 from rai.training.checkpoint import LoopState
+from rai.training.distributed import World
 from rai.training.private import LogicalBatches, TrainingSetup
 from rai.training.randomness import PrivateStream
 from rai.training.signals import StopRequests
@@ -28,25 +29,29 @@ _BACKWARD_HOOK_WARNING = "Full backward hook is firing when gradients are comput
 
 
 class PoissonSampler(Sampler[list[int]]):
-    """The example indices of global steps first_step, ..., first_step + steps - 1, each a Poisson sample."""
+    """The example indices of global steps first_step, ..., first_step + steps - 1, each a Poisson sample
+    over the whole data set; with several processes, `world`'s share of it (every process draws the same mask)."""
 
-    def __init__(self, *, stream: PrivateStream, dataset_size: int, sample_rate: float, first_step: int, steps: int):
+    def __init__(self, *, stream: PrivateStream, dataset_size: int, sample_rate: float, first_step: int, steps: int,
+                 world: World):
         self.stream, self.dataset_size, self.sample_rate = stream, dataset_size, sample_rate
-        self.first_step, self.steps = first_step, steps
+        self.first_step, self.steps, self.world = first_step, steps, world
 
     def __len__(self) -> int:
         return self.steps
 
     def __iter__(self):
         for step in range(self.first_step, self.first_step + self.steps):
-            yield np.flatnonzero(self.stream.bernoulli(step, self.dataset_size, self.sample_rate)).tolist()
+            selected = np.flatnonzero(self.stream.bernoulli(step, self.dataset_size, self.sample_rate)).tolist()
+            yield self.world.shard(selected)
 
 
 def poisson_loader(*, dataset_size: int, sample_rate: float, first_step: int, steps: int, collate_fn: Callable,
-                   sampler: PrivateStream) -> DataLoader:
-    """`steps` Poisson batches of example indices from global step `first_step` on, collated by `collate_fn`."""
+                   sampler: PrivateStream, world: World | None = None) -> DataLoader:
+    """`steps` Poisson batches of example indices from global step `first_step` on (this process's share),
+    collated by `collate_fn`."""
     batches = PoissonSampler(stream=sampler, dataset_size=dataset_size, sample_rate=sample_rate, first_step=first_step,
-                             steps=steps)
+                             steps=steps, world=world or World())
     # The loader's own generator only seeds worker processes; keep it apart from every stream that matters.
     return DataLoader(range(dataset_size), batch_sampler=batches, collate_fn=collate_fn, generator=torch.Generator())
 
@@ -57,6 +62,7 @@ class LoopOptions:
     checkpoint_every: int
     stop_after_steps: int | None
     delta: float | None
+    world: World = field(default_factory=World)
 
 
 def run_training(setup: TrainingSetup, state: LoopState, *, collate_fn: Callable, sampler: PrivateStream,
@@ -83,18 +89,20 @@ def _train_epochs(setup: TrainingSetup, state: LoopState, *, collate_fn: Callabl
                   options: LoopOptions, checkpoint: Callable[[LoopState], None], bar, stop: StopRequests) -> bool:
     from opacus.utils.batch_memory_manager import BatchMemoryManager
 
-    plan = setup.plan
+    plan, world = setup.plan, options.world
     stop_at = state.global_step + options.stop_after_steps if options.stop_after_steps else None
     shown_epsilon_at = 0.0
     while state.epoch < plan.epochs:
         loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, first_step=state.global_step,
-                                steps=plan.steps_per_epoch - state.step_in_epoch, collate_fn=collate_fn, sampler=sampler)
+                                steps=plan.steps_per_epoch - state.step_in_epoch, collate_fn=collate_fn, sampler=sampler,
+                                world=world)
         signal = LogicalBatches(setup.optimizer if setup.dp else None)
         loss_sum, examples = 0.0, 0
         with BatchMemoryManager(data_loader=loader, max_physical_batch_size=options.max_physical_batch_size,
                                 optimizer=signal) as physical_batches:
             for batch in physical_batches:
                 ends_logical_batch = signal.ends_logical_batch()
+                batch = {name: tensor.to(world.device) for name, tensor in batch.items()}
                 labels = batch.pop("labels")
                 if len(labels) == 0:
                     setup.empty_step()
@@ -106,6 +114,7 @@ def _train_epochs(setup: TrainingSetup, state: LoopState, *, collate_fn: Callabl
                     setup.step(ends_logical_batch)
                 if not ends_logical_batch:
                     continue
+                loss_sum, examples = world.end_step(loss_sum, examples)
                 state.finish_step(loss_sum, examples, plan.steps_per_epoch)
                 loss_sum, examples = 0.0, 0
                 bar.update(1)
@@ -115,7 +124,8 @@ def _train_epochs(setup: TrainingSetup, state: LoopState, *, collate_fn: Callabl
                     bar.set_postfix(loss=state.loss_per_step[-1], eps=setup.epsilon(options.delta) if setup.dp else None,
                                     refresh=False)
                 done = state.epoch >= plan.epochs
-                if not done and (stop.received is not None or (stop_at is not None and state.global_step >= stop_at)):
+                stopping = world.any(stop.received is not None)
+                if not done and (stopping or (stop_at is not None and state.global_step >= stop_at)):
                     checkpoint(state)
                     return False
                 if not done and (state.step_in_epoch == 0 or state.global_step % options.checkpoint_every == 0):

@@ -140,7 +140,7 @@ class PrivateNoise:
         self.steps += 1
         for p, noise in zip(params, noises, strict=True):
             _check_processed_flag(p.summed_grad)  # as Opacus: a gradient is never noised twice
-            p.grad = (p.summed_grad + noise.to(p.summed_grad.dtype)).view_as(p)
+            p.grad = (p.summed_grad + noise.to(device=p.summed_grad.device, dtype=p.summed_grad.dtype)).view_as(p)
             _mark_as_processed(p.summed_grad)
 
 

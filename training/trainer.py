@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import signal
 from collections.abc import Callable
+from typing import TypeVar
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,14 @@ import pandas as pd
 from rai.core.config import dump_yaml
 from rai.core.errors import InputError, Interrupted
 from rai.core.io import atomic_output_dir, atomic_write_json, atomic_write_text
-from rai.core.progress import say
+from rai.core.progress import say, set_quiet
 from rai.core import rundir
 from rai.training.audit_canaries import AUDIT_CANARY_BITS, AuditCanarySet, plant_audit_canaries, write_audit_canaries
 from rai.training.checkpoint import (CHECKPOINT_DIR, PRIVATE_DIR, LoopState, check_same_run, load_checkpoint, restore,
                                  save_checkpoint, saved_randomness, write_private_notice)
 from rai.training.config import GradSampleMode, LRSchedule, TrainConfig, validate_config
+from rai.training.distributed import (ERR_OTHER_PROCESS, ERR_PROCESS_LOST, RESUME_FROM, START_AGAIN, ProcessLost, World, check_dp,
+                                     failure_reason, install_all_reduce, is_collective_failure, joined)
 from rai.training.data import Collator, EvalSet, TrainingData, append_examples, load_training_data, resolve_delta
 from rai.training.labels import LabelMap
 from rai.training.ledger import model_card, privacy_ledger
@@ -145,17 +148,49 @@ def _probe_inputs(tokenizer, max_length: int) -> dict[str, Any]:
                           max_length=max_length, return_tensors="pt"))
 
 
-def _prepare(cfg: TrainConfig, privacy_key: bytes | None = None) -> _Run:
-    """Check settings, output directory, data, privacy plan, model and checkpoint; write nothing."""
+_T = TypeVar("_T")
+
+
+def _together(world: World, work: Callable[[], _T]) -> _T:
+    """`work()` on every process; if it fails on any, all stop here (none waits at the next collective)."""
+    try:
+        result = work()
+    except BaseException:
+        world.agree(False)
+        raise
+    if not world.agree(True):
+        raise InputError(ERR_OTHER_PROCESS)
+    return result
+
+
+def _start(cfg: TrainConfig, privacy_key: bytes | None, world: World) -> tuple[dict[str, Any] | None, PrivacyRandomness]:
+    """Check the settings and output directory, read the checkpoint (--resume), pick the privacy key."""
+    validate_config(cfg)
+    check_dp(world, cfg.dp)
+    _check_output_dir(Path(cfg.out), cfg.resume)
+    saved = load_checkpoint(Path(cfg.out) / CHECKPOINT_DIR) if cfg.resume else None
+    return saved, _privacy_randomness(cfg, saved, privacy_key)
+
+
+def _prepare(cfg: TrainConfig, privacy_key: bytes | None = None, world: World | None = None) -> _Run:
+    """Check settings, output directory, data, privacy plan, model and checkpoint; write nothing.
+
+    With several processes, every process checks the same; rank 0's key reaches the others over the
+    process group before anything draws from it (the audit canaries' coin flips, the batches, the noise).
+    """
+    world = world or World()
+    saved, randomness = _together(world, lambda: _start(cfg, privacy_key, world))
+    randomness = world.share_randomness(randomness)
+    return _together(world, lambda: _load(cfg, saved, randomness))
+
+
+def _load(cfg: TrainConfig, saved: dict[str, Any] | None, randomness: PrivacyRandomness) -> _Run:
+    """Data, privacy plan and model, checked against the checkpoint on --resume."""
     import torch
 
     from rai.training.compat import check_dp_compatible
     from rai.training.layers import apply_train_layers
 
-    validate_config(cfg)
-    _check_output_dir(Path(cfg.out), cfg.resume)
-    saved = load_checkpoint(Path(cfg.out) / CHECKPOINT_DIR) if cfg.resume else None
-    randomness = _privacy_randomness(cfg, saved, privacy_key)
     data = load_training_data(cfg)
     canaries = _add_canaries(cfg, data)
     audit_canaries = plant_audit_canaries(cfg, data, randomness.numpy_generator(AUDIT_CANARY_BITS))
@@ -182,9 +217,10 @@ def _prepare(cfg: TrainConfig, privacy_key: bytes | None = None) -> _Run:
                 trainable_parameters=trainable_parameters, saved=saved, randomness=randomness)
 
 
-def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, LoopState], None]]:
-    """Train (or continue training); checkpoints go to the run directory, which this creates."""
+def _fit(run: _Run, world: World) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, LoopState], None]]:
+    """Train (or continue training); checkpoints go to the run directory, which this (rank 0) creates."""
     cfg, plan = run.cfg, run.plan
+    run.model.to(world.device)
     collate = Collator(run.tokenizer, run.data.train, cfg.max_length)
     plan_loader = poisson_loader(dataset_size=plan.dataset_size, sample_rate=plan.sample_rate, first_step=0,
                                  steps=plan.steps_per_epoch, collate_fn=collate, sampler=run.randomness.sampler)
@@ -192,6 +228,7 @@ def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, Loo
                           noise_multiplier=run.noise, max_grad_norm=cfg.max_grad_norm, accountant=cfg.accountant,
                           grad_sample_mode=GradSampleMode(cfg.grad_sample_mode),
                           noise_stream=run.randomness.noise if cfg.dp else None)
+    install_all_reduce(world, setup.optimizer)
     attach_schedule(setup, LRSchedule(cfg.lr_schedule))
     state = LoopState()
     if run.saved is not None:
@@ -199,6 +236,8 @@ def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, Loo
         setup.load_state_dict(training_state)
         state.resumed_at_steps.append(state.global_step)
         say(f"rai train: resuming at step {state.global_step} of {plan.total_steps}")
+    world.share_parameters(run.model)
+    saved_at = [state.global_step] if run.saved is not None else []  # steps of the checkpoints on disk
 
     def write_checkpoint(directory: Path, loop_state: LoopState) -> None:
         save_checkpoint(directory, model=run.model, training_state=setup.state_dict(), loop=loop_state,
@@ -207,6 +246,9 @@ def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, Loo
                                  "epsilon_so_far": setup.epsilon(run.delta) if cfg.dp else None})
 
     def checkpoint_in_place(loop_state: LoopState) -> None:
+        saved_at.append(loop_state.global_step)
+        if not world.main:
+            return
         if not (run.out / rundir.CONFIG).exists():
             run.out.mkdir(parents=True, exist_ok=True)
             atomic_write_text(run.out / "config.yaml", dump_yaml(run.resolved.to_dict()))
@@ -218,9 +260,11 @@ def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, Loo
     if cfg.dp:
         budget = f"target ε = {run.target_epsilon:g}, " if run.target_epsilon else ""
         privacy = f"DP-SGD {cfg.grad_sample_mode}: {budget}σ = {run.noise:.4g}, C = {cfg.max_grad_norm:g}, δ = {run.delta:.3g}"
-    say(f"rai train: {plan.dataset_size} training examples, {plan.total_steps} steps (q = {plan.sample_rate:.4g}), {privacy}")
+    processes = f", {world.size} processes" if world.distributed else ""
+    say(f"rai train: {plan.dataset_size} training examples, {plan.total_steps} steps (q = {plan.sample_rate:.4g}{processes}), "
+        f"{privacy}")
     options = LoopOptions(max_physical_batch_size=cfg.max_physical_batch_size, checkpoint_every=cfg.checkpoint_every,
-                          stop_after_steps=cfg.stop_after_steps, delta=run.delta)
+                          stop_after_steps=cfg.stop_after_steps, delta=run.delta, world=world)
     try:
         with StopRequests() as stop:
             finished = run_training(setup, state, collate_fn=collate, sampler=run.randomness.sampler, options=options,
@@ -229,6 +273,12 @@ def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, Loo
         if "Parameter tying" in str(exc):
             raise InputError(ERR_GHOST_TIED, where="--grad-sample-mode") from None
         raise
+    except Exception as exc:
+        if not (world.distributed and is_collective_failure(exc)):
+            raise
+        then = RESUME_FROM.format(step=saved_at[-1], checkpoint=run.out / CHECKPOINT_DIR) if saved_at else START_AGAIN
+        raise ProcessLost(ERR_PROCESS_LOST.format(step=state.global_step + 1, total=plan.total_steps, reason=failure_reason(exc),
+                                                  then=then)) from None
     if not finished and stop.received is not None:
         raise Interrupted(ERR_STOPPED.format(signal=signal.Signals(stop.received).name, step=state.global_step,
                                              total=plan.total_steps, checkpoint=run.out / CHECKPOINT_DIR),
@@ -236,7 +286,8 @@ def _fit(run: _Run) -> tuple[bool, TrainingSetup, LoopState, Callable[[Path, Loo
     return finished, setup, state, write_checkpoint
 
 
-def _finish(run: _Run, setup: TrainingSetup, state: LoopState, write_checkpoint: Callable[[Path, LoopState], None]) -> None:
+def _finish(run: _Run, setup: TrainingSetup, state: LoopState, write_checkpoint: Callable[[Path, LoopState], None],
+            world: World) -> None:
     """Evaluate, then build the complete run directory aside and rename it into place."""
     from rai.training.inference import predict_proba
 
@@ -244,7 +295,7 @@ def _finish(run: _Run, setup: TrainingSetup, state: LoopState, write_checkpoint:
     model = setup.close()
     ledger = privacy_ledger(cfg, setup, delta=run.delta, target_epsilon=run.target_epsilon,
                             trainable_parameters=run.trainable_parameters, canaries=cfg.canaries,
-                            resumed_at_steps=state.resumed_at_steps, randomness=run.randomness)
+                            resumed_at_steps=state.resumed_at_steps, randomness=run.randomness, world_size=world.size)
     if run.audit_canaries is not None:
         ledger["audit_canaries"] = run.audit_canaries.ledger_entry()
     proba = predict_proba(model, run.tokenizer, data.eval.texts, max_length=cfg.max_length, desc="evaluating")
@@ -288,12 +339,18 @@ def train(cfg: TrainConfig, *, privacy_key: bytes | None = None) -> Path:
 
     `privacy_key` (32 bytes; Python only, for tests) fixes the key of the sampling and noise
     streams instead of drawing it from OS entropy; the ledger then says `secure_rng: false`.
+
+    Under torchrun (or in a process group the caller opened) every process calls this: they train
+    together on shares of each global batch (`rai.training.distributed`); rank 0 writes the run directory.
     """
-    run = _prepare(cfg, privacy_key)
-    finished, setup, state, write_checkpoint = _fit(run)
-    if finished:
-        _finish(run, setup, state, write_checkpoint)
-    else:
+    with joined() as world:
+        if not world.main:
+            set_quiet(True)  # one voice: rank 0's; errors still reach stderr
+        run = _prepare(cfg, privacy_key, world)
+        finished, setup, state, write_checkpoint = _fit(run, world)
+        if finished and world.main:
+            _finish(run, setup, state, write_checkpoint, world)
+    if not finished:
         say(f"rai train: stopped after step {state.global_step} of {run.plan.total_steps}; the checkpoint is in "
             f"{run.out / CHECKPOINT_DIR}; continue with the same command and --resume")
     return run.out

@@ -16,7 +16,7 @@ from rai import __version__
 from rai.cli.commands import AuditCommand, Command, add_force_argument, seed
 from rai.cli.registry import AUDIT_MODULES, COMMAND_MODULES
 from rai.core.config import apply_config, load_yaml_mapping, resolved_config
-from rai.core.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, InputError, Interrupted, Stopped, printable
+from rai.core.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, InputError, Interrupted, RaiError, Stopped, printable
 from rai.core.outputs import CommandOutputs, stop_on_signals
 from rai.core.progress import say, set_quiet
 
@@ -203,6 +203,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(f"rai: error: {exc}")
         return EXIT_INPUT
     except Interrupted as exc:  # stopped cleanly by a signal; the message says how to resume
+        _error(str(exc))
+        return exc.exit_code
+    except RaiError as exc:  # a failure rai explains itself (a lost process of a distributed run): its message as it is
         _error(str(exc))
         return exc.exit_code
     except (Stopped, KeyboardInterrupt) as exc:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from rai.cli.commands import Command, at_most, csv_list, seed
+from rai.cli.commands import Command, at_most, csv_list, positive_int, seed
 from rai.core.errors import EXIT_OK
+
+MAX_PROCESSES = 64  # processes on one machine
 from rai.core.limits import MAX_AUDIT_CANARIES, MAX_BATCH_SIZE, MAX_CANARIES, MAX_EPOCHS, MAX_LENGTH_TOKENS, MAX_LOGICAL_BATCH_SIZE
 
 
@@ -56,17 +58,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     run.add_argument("--resume", action="store_true", help="continue the unfinished run in --out from its checkpoint (same settings and data)")
     run.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every, metavar="STEPS", help="also checkpoint every N steps (always at the end of each epoch) (default %(default)s)")
     run.add_argument("--stop-after-steps", type=int, metavar="N", help="stop with a checkpoint after N more steps (jobs with a time limit; continue with --resume)")
+    run.add_argument("--nproc", type=at_most(positive_int, MAX_PROCESSES), default=1, metavar="N",
+                     help="train with N processes on this machine (data-parallel DP-SGD under torch.distributed.run); "
+                          "for several machines run torchrun yourself: docs/scaling.md (default %(default)s)")
     run.add_argument("--keep-checkpoint", action="store_true", help="keep private/checkpoint/ in the finished run (it holds the secret "
                      "key of the DP noise: never publish it); by default it is deleted at the end")
 
 
 def run(args: argparse.Namespace) -> int:
     from rai.core.outputs import check_output_dir
-    from rai.training.config import TrainConfig
+    from rai.training.config import TrainConfig, validate_config
     from rai.training.trainer import train
 
     check_output_dir(args.out, "--out", [p for p in (args.data, args.eval, args.model, args.config) if p])
-    train(TrainConfig.from_mapping(vars(args)))
+    cfg = TrainConfig.from_mapping(vars(args))
+    if args.nproc > 1:
+        from rai.training.distributed import World, check_dp, launch_local
+
+        validate_config(cfg)  # the cheap checks here, once, before N processes start
+        check_dp(World(size=args.nproc), cfg.dp)
+        flags = [f for f, on in (("--quiet", args.quiet), ("--debug", args.debug)) if on]
+        return launch_local(cfg.to_dict(), args.nproc, flags)
+    train(cfg)
     return EXIT_OK
 
 
