@@ -251,7 +251,7 @@ def _fit(run: _Run, world: World) -> tuple[bool, TrainingSetup, LoopState, Calla
             return
         if not (run.out / rundir.CONFIG).exists():
             run.out.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(run.out / "config.yaml", dump_yaml(run.resolved.to_dict()))
+            atomic_write_text(run.out / rundir.CONFIG, dump_yaml(run.resolved.to_dict()))
             write_private_notice(run.out / PRIVATE_DIR)
             write_audit_canaries(run.out, run.audit_canaries)  # --resume needs the same inclusion bits
         write_checkpoint(run.out / CHECKPOINT_DIR, loop_state)
