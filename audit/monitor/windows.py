@@ -58,6 +58,13 @@ def unscanned(monitoring: Monitoring, entities: tuple[str, ...]) -> list[str]:
     return [r.metric for r in monitoring.rules if r.metric not in known]
 
 
+def always_broken(monitoring: Monitoring, size: int) -> list[str]:
+    """Rules that a full window of `size` outputs breaks even with no event in it: an upper limit judged
+    on the interval (`bound: ci`) needs enough outputs for the interval of 0 events to fit under it."""
+    none = rate(0, size, monitoring.interval, monitoring.confidence)
+    return [r.label for r in monitoring.rules if r.max is not None and broken(r, none)]
+
+
 def window_rates(w: Window, monitoring: Monitoring, entities: tuple[str, ...]) -> dict[str, Rate]:
     """Every monitored rate of a window by metric id: PII (any type, each scanned type) and toxicity."""
     def r(k: int) -> Rate:

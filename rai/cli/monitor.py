@@ -26,6 +26,11 @@ ERR_NO_INPUT = "nothing to monitor: give PATH... or - (JSON lines on stdin)"
 ERR_STDIN_MIXED = "- (stdin) cannot be combined with files"
 ERR_FOLLOW_ONE = "--follow follows exactly one JSONL file (not -)"
 ERR_IDLE_NEEDS_FOLLOW = "--idle-timeout needs --follow"
+WARN_SMALL_WINDOW = ("rai monitor: warning: a window of {n} outputs breaks {rules} even with no event in it "
+                     "(the interval of 0 in {n} reaches above the limit); use a larger --window")
+MAX_WINDOW = 10_000_000  # outputs per window (a window holds counts, not outputs: the bound only catches typos)
+MAX_OUTPUTS = 10**12  # --max-records
+MAX_SNAPSHOT_EVERY = 1_000_000
 FILE_BATCH = 64  # outputs scored together when reading files (one at a time from a stream)
 
 
@@ -36,13 +41,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--policy", metavar="NAME|PATH", required=True, help="a policy with a monitoring section (bundled: default, strict)")
     p.add_argument("--alerts", metavar="alerts.jsonl", required=True, help="one JSON line per alert (window, metric, value, interval, rule)")
     p.add_argument("--snapshot", metavar="audit.json", help="an audit document with the window series, rewritten as windows close")
-    p.add_argument("--snapshot-every", type=positive_int, default=10, metavar="K", help="rewrite --snapshot every K windows (default 10) and at the end")
+    p.add_argument("--snapshot-every", type=at_most(positive_int, MAX_SNAPSHOT_EVERY), default=10, metavar="K", help="rewrite --snapshot every K windows (default 10) and at the end")
     p.add_argument("--columns", type=csv_list, default=["text"], metavar="LIST", help="text column(s) of each output (default: text)")
-    p.add_argument("--window", type=positive_int, metavar="N", help="outputs per window (default: the policy's monitoring.window)")
+    p.add_argument("--window", type=at_most(positive_int, MAX_WINDOW), metavar="N", help="outputs per window (default: the policy's monitoring.window)")
     p.add_argument("--window-seconds", type=positive_float, metavar="S", help="also close a window S seconds after its first output")
     p.add_argument("--follow", action="store_true", help="follow one growing JSONL file like tail -f (stop: --max-records, --idle-timeout, Ctrl-C)")
     p.add_argument("--idle-timeout", type=positive_float, metavar="S", help="with --follow: stop after S seconds without a new line")
-    p.add_argument("--max-records", type=positive_int, metavar="N", help="stop after N outputs")
+    p.add_argument("--max-records", type=at_most(positive_int, MAX_OUTPUTS), metavar="N", help="stop after N outputs")
     p.add_argument("--fail-fast", action="store_true", help="exit 1 at the first blocking alert")
     s = p.add_argument_group("toxicity scoring (as rai audit toxicity)")
     s.add_argument("--backend", choices=BACKEND_CHOICES, default="auto",
@@ -112,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     from rai.audit.monitor.guard import ERR_UNSCANNED, monitoring_of
     from rai.audit.monitor.monitor import Monitor
     from rai.audit.monitor.scoring import OutputScorer
-    from rai.audit.monitor.windows import unscanned
+    from rai.audit.monitor.windows import always_broken, unscanned
     from rai.audit.pii.config import ScanConfig
     from rai.audit.result import AuditResult, audit_json_text
     from rai.audit.toxicity import BackendOptions, load_backend
@@ -132,6 +137,9 @@ def run(args: argparse.Namespace) -> int:
         say(f"rai monitor: warning: {loaded.fallback_reason}")
     scorer = OutputScorer(scanner, loaded.backend, monitoring.toxicity_threshold)
     monitor = Monitor(monitoring, scanner.entities, window=args.window, window_seconds=args.window_seconds)
+    hopeless = always_broken(monitoring, monitor.counter.size)
+    if hopeless:
+        say(WARN_SMALL_WINDOW.format(n=monitor.counter.size, rules=", ".join(hopeless)))
     setup = {"policy": {"name": policy.name, "source": policy.source, "sha256": policy.sha256},
              "backend": loaded.backend.info.to_dict(), "backend_fallback": loaded.fallback_reason,
              "pii_entities": list(scanner.entities), "source": "stdin" if args.paths == [STDIN] else list(args.paths),
