@@ -20,6 +20,7 @@ ERR_NOT_OBJECT = "line {line}: expected a JSON object with the column(s) {column
 ERR_MISSING = "line {line}: missing column {column!r}"
 ERR_NOT_TEXT = "line {line}: column {column!r} must be text, got {kind}"
 ERR_FOLLOW_FORMAT = "--follow reads JSON lines (.jsonl) only"
+ERR_NOT_UTF8 = "line {line}: not UTF-8 text"
 POLL_SECONDS = 0.1
 
 Texts = tuple[str, ...]
@@ -47,7 +48,15 @@ def parse_line(line: str, number: int, columns: Sequence[str], where: str) -> Te
 
 def stream_lines(stream: IO[str], columns: Sequence[str], where: str = "-") -> Iterator[Texts]:
     """JSON lines from a stream such as stdin, one output at a time (nothing waits for a batch)."""
-    for number, line in enumerate(stream, start=1):
+    number = 0
+    while True:
+        try:
+            line = stream.readline()
+        except UnicodeDecodeError:
+            raise InputError(ERR_NOT_UTF8.format(line=number + 1), where=where) from None
+        if not line:
+            return
+        number += 1
         texts = parse_line(line, number, columns, where)
         if texts is not None:
             yield texts
@@ -69,11 +78,11 @@ def follow_lines(path: str, columns: Sequence[str], *, stop: Callable[[], bool],
     if not path.endswith(".jsonl"):
         raise InputError(ERR_FOLLOW_FORMAT, where=path)
     try:
-        fh = open(path, encoding="utf-8")
+        fh = open(path, "rb")  # bytes: a line is decoded whole, so an error names its own line
     except OSError as exc:
         raise InputError(exc.strerror or type(exc).__name__, where=path) from None
     with fh:
-        number, pending = 0, ""
+        number, pending = 0, b""
         while not stop():
             chunk = fh.readline()
             if not chunk:
@@ -81,10 +90,14 @@ def follow_lines(path: str, columns: Sequence[str], *, stop: Callable[[], bool],
                 sleep(POLL_SECONDS)
                 continue
             pending += chunk
-            if not pending.endswith("\n"):
+            if not pending.endswith(b"\n"):
                 continue
             number += 1
-            line, pending = pending, ""
+            raw, pending = pending, b""
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(ERR_NOT_UTF8.format(line=number), where=path) from None
             texts = parse_line(line, number, columns, path)
             if texts is not None:
                 yield texts

@@ -20,7 +20,7 @@ from rai.audit.gate.policy import Interval
 from rai.audit.monitor.guard import ERR_NO_MONITORING, REASON_TOO_LONG, Guard
 from rai.audit.monitor.monitor import Monitor
 from rai.audit.monitor.rates import rate
-from rai.audit.monitor.sources import ERR_NOT_OBJECT
+from rai.audit.monitor.sources import ERR_NOT_OBJECT, ERR_NOT_UTF8
 from rai.audit.monitor.windows import Observation
 from rai.audit.result import read_audit
 from rai.cli.monitor import ERR_FOLLOW_ONE, WARN_SMALL_WINDOW
@@ -172,6 +172,14 @@ def test_bad_input_exits_2_and_writes_nothing(rai, tmp_path, monkeypatch, stdin,
     code, _, err = rai("monitor", "-", "--policy", "default", "--alerts", alerts)
     assert code == 2 and message in err
     assert not alerts.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_followed_file_that_is_not_utf8_exits_2(rai, tmp_path):
+    src = tmp_path / "live.jsonl"
+    src.write_bytes(b'{"text": "ok"}\n{"text": "\xff\xfe"}\n')
+    code, _, err = rai("monitor", src, "--follow", "--idle-timeout", "1", "--policy", "default", "--alerts", tmp_path / "a.jsonl")
+    assert code == 2 and ERR_NOT_UTF8.format(line=2) in err
+    assert not (tmp_path / "a.jsonl").exists()
 
 
 def test_policy_without_monitoring_and_bad_modes_exit_2(rai, tmp_path):
