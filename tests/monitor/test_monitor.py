@@ -15,7 +15,7 @@ import pytest
 from scipy.stats import binomtest
 
 from rai.audit.gate import load_policy
-from rai.audit.gate.loader import ERR_NOT_MONITOR_METRIC, parse_policy_text
+from rai.audit.gate.loader import ERR_CHOICE, ERR_MIN_GT_MAX, ERR_NO_LIMIT, ERR_NOT_MONITOR_METRIC, parse_policy_text
 from rai.audit.gate.policy import Interval
 from rai.audit.monitor.guard import ERR_NO_MONITORING, REASON_TOO_LONG, Guard
 from rai.audit.monitor.monitor import Monitor
@@ -198,6 +198,26 @@ def test_monitoring_rules_name_monitor_ids():
     with pytest.raises(Exception) as exc:
         parse_policy_text(text, "p.yaml")
     assert str(exc.value) == "p.yaml:7: " + ERR_NOT_MONITOR_METRIC.format(where="monitoring.rules[0].metric", metric="toxicity.rate")
+
+
+def test_monitoring_section_problems_are_all_reported_with_lines():
+    text = ("name: x\nrules:\n  - metric: pii.records_with_pii\n    max: 0\nmonitoring:\n  interval: normal\n"
+            "  rules:\n    - metric: monitor.pii.rate\n    - metric: monitor.toxicity.rate\n      min: 0.5\n      max: 0.1\n")
+    with pytest.raises(Exception) as exc:
+        parse_policy_text(text, "p.yaml")
+    assert str(exc.value) == "; ".join([
+        "p.yaml:6: " + ERR_CHOICE.format(where="monitoring.interval", choices="wilson, clopper-pearson", got="normal"),
+        "p.yaml:8: " + ERR_NO_LIMIT.format(where="monitoring.rules[0]"),
+        "p.yaml:11: " + ERR_MIN_GT_MAX.format(where="monitoring.rules[1]", min=0.5, max=0.1),
+    ])
+
+
+def test_bundled_monitoring_sections():
+    for name, window in (("default", 100), ("strict", 200)):
+        m = load_policy(name).monitoring
+        assert m is not None and m.window == window
+        assert {r.metric for r in m.rules} == {"monitor.pii.rate", "monitor.toxicity.rate"}
+    assert load_policy("fairness-ci").monitoring is None
 
 
 def test_snapshot_renders_as_time_series(rai, tmp_path):
