@@ -96,6 +96,13 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("toxicity.max_group_gap", "Largest difference in toxicity rate (main label) between groups", UNIT, "lower"),
     MetricSpec("toxicity.expected_max", "Expected maximum toxicity over k generations per prompt (RealToxicityPrompts)", UNIT, "lower"),
     MetricSpec("toxicity.probability", "Share of prompts with at least one generation scoring >= 0.5 (RealToxicityPrompts)", UNIT, "lower"),
+    # --- monitor (audit/monitor): rates over a window of a stream of model outputs; in an audit
+    # snapshot, over every output seen so far (the per-window series is in the monitor section) ---
+    MetricSpec("monitor.pii.rate", "Share of outputs with at least one PII finding", UNIT, "lower"),
+    MetricSpec("monitor.pii.rate.<type>", "Share of outputs with at least one PII finding of one entity type (email, phone, ...)", UNIT, "lower"),
+    MetricSpec("monitor.toxicity.rate", "Share of outputs whose toxicity score (the backend's main label) is at or above the policy's toxicity_threshold", UNIT, "lower"),
+    MetricSpec("monitor.records", "Number of outputs monitored", COUNT, "none"),
+    MetricSpec("monitor.alerts", "Number of alerts raised (windows x rules broken)", COUNT, "lower"),
 )
 
 _SEGMENT = r"[A-Za-z0-9_\-]+"

@@ -17,11 +17,13 @@ from rai.audit.metric_ids import UNIT, lookup
 from rai.audit.result import MetricRecord
 from rai.reports.blocks import (MAX_ROWS, Block, Figure, KeyValues, Note, Table, as_number, as_pair, cell_text, generic_blocks,
                             is_scalar, walk, without)
+from rai.reports.monitor_section import monitor_blocks
 from rai.reports.charts import Bar, Series, Threshold, bar_chart, histogram, histogram_of, line_chart
 
-SECTION_ORDER = ("fairness", "counterfactual", "privacy", "pii", "toxicity")
+SECTION_ORDER = ("fairness", "counterfactual", "privacy", "pii", "toxicity", "monitor")
 SECTION_TITLES = {"fairness": "Fairness", "counterfactual": "Counterfactual fairness", "privacy": "Privacy",
-                  "pii": "Personal data (PII)", "toxicity": "Toxicity"}
+                  "pii": "Personal data (PII)", "toxicity": "Toxicity",
+                  "monitor": "Monitoring (time series)"}
 NOTE_FALLBACK = "The {section} section has a shape this report does not chart ({error}); it is shown as raw data."
 
 
@@ -367,6 +369,7 @@ SECTION_BUILDERS: dict[str, Callable[[dict[str, Any], SectionContext], tuple[lis
     "privacy": privacy_blocks,
     "pii": pii_blocks,
     "toxicity": toxicity_blocks,
+    "monitor": monitor_blocks,
 }
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from rai.audit.gate.policy import Bound, Policy, Rule, Severity, Waiver
+from rai.audit.gate.policy import Bound, Interval, Monitoring, Policy, Rule, Severity, Waiver
 from rai.audit.gate.schema import DATE_PATTERN, policy_schema
 from rai.audit.metric_ids import lookup
 from rai.core.documents import compose_yaml
@@ -28,7 +28,7 @@ from rai.core.errors import InputError
 ERR_NOT_FOUND = "policy file not found"
 ERR_NOT_UTF8 = "policy file is not UTF-8 text"
 ERR_YAML = "invalid YAML: {problem}"
-ERR_NOT_MAPPING = "a policy must be a mapping with the keys name and rules (and optionally description, waivers)"
+ERR_NOT_MAPPING = "a policy must be a mapping with the keys name and rules (and optionally description, waivers, monitoring)"
 ERR_KEY_NOT_TEXT = "{where}: keys must be plain names"
 ERR_DUPLICATE_KEY = "{where}: duplicate key {key!r}"
 ERR_BAD_SCALAR = "{where}: cannot read the value {value!r} ({error})"
@@ -39,6 +39,9 @@ ERR_CHOICE = "{where} must be one of {choices}, got {got!r}"
 ERR_MINIMUM = "{where} must be >= {minimum}, got {got}"
 ERR_EMPTY = "{where} must not be empty"
 ERR_NO_THRESHOLD = "{where} needs at least one of min, max or max_regression"
+ERR_NO_LIMIT = "{where} needs at least one of min or max"
+ERR_NOT_MONITOR_METRIC = "{where}: monitoring rules judge monitor.* metric ids, got {metric!r}"
+MONITOR_PREFIX = "monitor."
 ERR_DATE = "{where} must be a date written YYYY-MM-DD, got {got!r}"
 ERR_NOT_FINITE = "{where} must be a finite number, got {got}"
 ERR_UNKNOWN_METRIC = "{where}: unknown metric id {metric!r} (the documented ids are listed in docs/metrics.md)"
@@ -180,7 +183,8 @@ def _schema_problems(data: Any, lines: _Lines) -> list[tuple[int | None, str]]:
         elif kind in ("minItems", "minLength", "minProperties"):
             out.append((lines.of(path), ERR_EMPTY.format(where=where)))
         elif kind == "anyOf":
-            out.append((lines.of(path), ERR_NO_THRESHOLD.format(where=where)))
+            message = ERR_NO_LIMIT if path[:1] == ("monitoring",) else ERR_NO_THRESHOLD
+            out.append((lines.of(path), message.format(where=where)))
         elif kind == "pattern":
             out.append((lines.of(path), ERR_DATE.format(where=where, got=inst)))
         else:  # any other schema keyword: still an error, in jsonschema's words
@@ -224,6 +228,7 @@ def _semantic_problems(data: dict[str, Any], lines: _Lines) -> list[tuple[int | 
             out.append((lines.of(path + ("max",)), ERR_MIN_GT_MAX.format(where=label(path), min=lo, max=hi)))
         if "max_regression" in rule and spec is not None and spec.better == "none":
             out.append((lines.of(path + ("max_regression",)), ERR_NO_DIRECTION.format(where=label(path), metric=metric)))
+    out += _monitoring_problems(data.get("monitoring"), lines)
     waivers = data.get("waivers") if isinstance(data.get("waivers"), list) else []
     for j, waiver in enumerate(waivers):
         if not isinstance(waiver, dict):
@@ -238,6 +243,31 @@ def _semantic_problems(data: dict[str, Any], lines: _Lines) -> list[tuple[int | 
         expires = waiver.get("expires")
         if isinstance(expires, str) and re.match(DATE_PATTERN, expires) and _parse_date(expires) is None:
             out.append((lines.of(path + ("expires",)), ERR_DATE.format(where=label(path + ("expires",)), got=expires)))
+    return out
+
+
+def _monitoring_problems(monitoring: Any, lines: _Lines) -> list[tuple[int | None, str]]:
+    """Monitoring rules name documented `monitor.*` ids, with finite limits and min <= max."""
+    out: list[tuple[int | None, str]] = []
+    rules = monitoring.get("rules") if isinstance(monitoring, dict) and isinstance(monitoring.get("rules"), list) else []
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, dict):
+            continue
+        path = ("monitoring", "rules", i)
+        metric = rule.get("metric")
+        if isinstance(metric, str) and metric:
+            where = label(path + ("metric",))
+            if not metric.startswith(MONITOR_PREFIX):
+                out.append((lines.of(path + ("metric",)), ERR_NOT_MONITOR_METRIC.format(where=where, metric=metric)))
+            elif lookup(metric) is None:
+                out.append((lines.of(path + ("metric",)), ERR_UNKNOWN_METRIC.format(where=where, metric=metric)))
+        for key in ("min", "max"):
+            value = rule.get(key)
+            if _is_number(value) and not math.isfinite(value):
+                out.append((lines.of(path + (key,)), ERR_NOT_FINITE.format(where=label(path + (key,)), got=value)))
+        lo, hi = rule.get("min"), rule.get("max")
+        if _is_number(lo) and _is_number(hi) and lo > hi:
+            out.append((lines.of(path + ("max",)), ERR_MIN_GT_MAX.format(where=label(path), min=lo, max=hi)))
     return out
 
 
@@ -263,7 +293,25 @@ def _build(data: dict[str, Any], source: str, lines: _Lines, sha256: str | None)
         for j, w in enumerate(data.get("waivers", []))
     )
     return Policy(name=data["name"], rules=rules, waivers=waivers, description=data.get("description", ""), source=source,
-                  sha256=sha256)
+                  sha256=sha256, monitoring=_build_monitoring(data.get("monitoring"), lines))
+
+
+def _build_monitoring(m: dict[str, Any] | None, lines: _Lines) -> Monitoring | None:
+    if m is None:
+        return None
+    rules = tuple(
+        Rule(metric=r["metric"], min=r.get("min"), max=r.get("max"), bound=Bound(r.get("bound", Bound.VALUE.value)),
+             severity=Severity(r.get("severity", Severity.BLOCK.value)), name=r.get("name"),
+             description=r.get("description"), line=lines.values.get(("monitoring", "rules", i)))
+        for i, r in enumerate(m["rules"])
+    )
+    defaults = Monitoring(rules=())
+    seconds = m.get("window_seconds")
+    return Monitoring(rules=rules, window=int(m.get("window", defaults.window)),
+                      window_seconds=None if seconds is None else float(seconds),
+                      interval=Interval(m.get("interval", defaults.interval.value)),
+                      confidence=float(m.get("confidence", defaults.confidence)),
+                      toxicity_threshold=float(m.get("toxicity_threshold", defaults.toxicity_threshold)))
 
 
 def _check(data: Any, lines: _Lines, early: list[tuple[int | None, str]]) -> list[tuple[int | None, str]]:

@@ -82,6 +82,28 @@ class Waiver:
         return today <= self.expires
 
 
+class Interval(str, Enum):
+    """The binomial interval of a monitored rate: Wilson score, or the exact (conservative) Clopper-Pearson."""
+
+    WILSON = "wilson"
+    CLOPPER_PEARSON = "clopper-pearson"
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """How `rai monitor` and `Guard` judge a stream of model outputs (the policy's `monitoring:` section).
+
+    Rules use the same shape as gate rules, on `monitor.*` ids, and are evaluated on every window
+    (`window` records, or `window_seconds`, whichever closes first)."""
+
+    rules: tuple[Rule, ...]
+    window: int = 100
+    window_seconds: float | None = None
+    interval: Interval = Interval.WILSON
+    confidence: float = 0.95
+    toxicity_threshold: float = 0.5
+
+
 @dataclass(frozen=True)
 class Policy:
     name: str
@@ -90,6 +112,7 @@ class Policy:
     description: str = ""
     source: str = "<policy>"
     sha256: str | None = None  # of the policy file's bytes; None for a policy built in Python
+    monitoring: Monitoring | None = None
 
 
 def matches(details: dict[str, Any], wanted: dict[str, Any]) -> bool:

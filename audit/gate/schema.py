@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rai.audit.gate.policy import Bound, Severity
+from rai.audit.gate.policy import Bound, Interval, Severity
 
 SCHEMA_ID = "rai.policy/1"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -49,6 +49,26 @@ def policy_schema() -> dict[str, Any]:
             "details": _FILTER,
         },
     }
+    monitor_rule = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["metric"],
+        "properties": {k: rule["properties"][k] for k in ("metric", "name", "description", "min", "max", "bound", "severity")},
+        "anyOf": [{"required": ["min"]}, {"required": ["max"]}],
+    }
+    monitoring = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["rules"],
+        "properties": {
+            "window": {"type": "integer", "minimum": 1},
+            "window_seconds": {"type": "number", "exclusiveMinimum": 0},
+            "interval": {"enum": [i.value for i in Interval]},
+            "confidence": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+            "toxicity_threshold": {"type": "number", "minimum": 0, "maximum": 1},
+            "rules": {"type": "array", "minItems": 1, "items": monitor_rule},
+        },
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -61,6 +81,7 @@ def policy_schema() -> dict[str, Any]:
             "description": {"type": "string"},
             "rules": {"type": "array", "minItems": 1, "items": rule},
             "waivers": {"type": "array", "items": waiver},
+            "monitoring": monitoring,
         },
     }
 

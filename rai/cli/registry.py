@@ -6,6 +6,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "rai.cli.policy",
     "rai.cli.train",
     "rai.cli.demo",
+    "rai.cli.monitor",
 )
 
 AUDIT_MODULES: tuple[str, ...] = (

@@ -226,6 +226,8 @@ class CommandOutputs:
                     os.unlink(s.tmp)
         self._created_dirs.clear()
         self.committed = [s.target for s in staged]
+        for s in staged:  # now this command's own file: a later commit may replace it (`rai monitor`'s snapshots)
+            self._claims[os.path.realpath(s.target)] = (s.flag, s.target, True)
 
     def discard(self) -> None:
         for s in self._staged:

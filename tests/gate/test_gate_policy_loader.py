@@ -83,7 +83,7 @@ extra: 1
         "p.yaml:13: " + L.ERR_REQUIRED.format(where="waivers[0]", key="approved_by"),
         "p.yaml:13: " + L.ERR_UNUSED_WAIVER.format(where="waivers[0]", metric="pii.records_with_pii"),
         "p.yaml:15: " + L.ERR_DATE.format(where="waivers[0].expires", got="2027-02-30"),
-        "p.yaml:16: " + L.ERR_UNKNOWN_KEY.format(where="the policy", key="extra", allowed="name, description, rules, waivers"),
+        "p.yaml:16: " + L.ERR_UNKNOWN_KEY.format(where="the policy", key="extra", allowed="name, description, rules, waivers, monitoring"),
     ]
     with pytest.raises(InputError) as exc:
         parse_policy_text(text, "p.yaml")
