@@ -63,8 +63,9 @@ def run_positive_label(path: str) -> str | None:
 
 
 def run(args: argparse.Namespace):
-    from rai.audit.fairness.assess import FairnessConfig, assess_fairness
+    from rai.audit.fairness.assess import FairnessConfig, assess_fairness, null_disparity_warnings
     from rai.core.io import read_table
+    from rai.core.progress import say
 
     file, model = resolve_predictions(args.predictions)
     positive_label = args.positive_label if args.positive_label is not None else run_positive_label(args.predictions)
@@ -74,6 +75,8 @@ def run(args: argparse.Namespace):
                             positive_label=positive_label, n_boot=args.n_boot, confidence=args.confidence,
                             min_group_size=args.min_group_size, seed=args.seed)
     result = assess_fairness(df, config, where=str(file))
+    for line in null_disparity_warnings(result):
+        say(f"rai audit fairness: warning: {line}")
     result.add_input(file, len(df))
     if model is not None:
         result.subject["model"] = str(model)

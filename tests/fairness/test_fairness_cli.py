@@ -57,6 +57,23 @@ def test_a_run_directory_brings_its_positive_label(rai, predictions, tmp_path):
     assert (code, err.strip()) == (2, f"rai: error: {run_dir / 'labels.json'}: {ERR_LABELS_FILE}")
 
 
+def test_null_disparities_are_said_on_stderr_one_line_per_attribute(rai, csv_file, tmp_path):
+    """Groups too small for any disparity: the audit says so when it writes the nulls, not only the gate later."""
+    out = tmp_path / "a.json"
+    code, _, err = rai("audit", "fairness", csv_file, "--sensitive", "sex,race", "--n-boot", "0", "--min-group-size", "1000",
+                       "--out", out)
+    assert code == 0, err
+    lines = [x for x in err.splitlines() if "disparities written as null" in x]
+    assert [x.split(": ")[3] for x in lines] == ["race"], err  # two groups of sex, and of sex&race, are large enough
+    assert lines[0].startswith("rai audit fairness: warning: fairness: race: 12 of 12 disparities written as null (all): ")
+    assert "fewer than two groups with enough rows" in lines[0]
+    doc = json.loads(out.read_text())
+    assert lines[0].removeprefix("rai audit fairness: warning: ") in doc["warnings"]
+    race = [m for m in doc["metrics"] if m["details"].get("attribute") == "race" and m["id"] != "fairness.small_groups"
+            and "auc" not in m["id"]]
+    assert len(race) == 12 and all(m["value"] is None for m in race)
+
+
 def test_defaults_from_the_issue(rai, csv_file, tmp_path):
     out = tmp_path / "a.json"
     code, _, err = rai("audit", "fairness", csv_file, "--sensitive", "sex", "--out", out, "--quiet", "--seed", "5")
