@@ -25,6 +25,7 @@ from rai.audit.privacy.one_run_audit import one_run_metrics, score_audit_canarie
 from rai.audit.privacy.reference import ReferenceLosses, probe_losses
 from rai.audit.result import AuditResult
 from rai.core.errors import InputError
+from rai.core.progress import say
 from rai.training.canaries import CanarySet, sample_candidates
 from rai.training.labels import LabelMap
 from rai.training.models import load_classifier, resolve_model_path
@@ -42,7 +43,10 @@ WHY_NO_EPSILON = "privacy.json records no epsilon"
 WHY_NO_EXPOSURE = "no canary has a defined exposure under the {estimator} estimator"
 WHY_NO_CANARIES = "the run has no canaries.json (train with rai train --canaries N to measure exposure)"
 ERR_ALL_DUPLICATES = "every non-member is also a member (same text): no held-out examples are left"
-WARN_DUPLICATES = "{n} non-member text(s) also occur among the members and were dropped (they are not held out)"
+WARN_DUPLICATES = "{n} of {total} non-member text(s) also occur among the members and were dropped (they are not held out)"
+FEW_EXAMPLES = 100  # this project's choice: below it, one example moves an AUC by more than 0.01
+WARN_FEW_EXAMPLES = ("the attacks compare {members} member(s) with {non_members} non-member(s), fewer than {few} on a side: "
+                     "their numbers rest on few examples (see the intervals; a policy can judge bound: ci or require min_n)")
 WARN_THEORY = ("the measured epsilon lower bound {measured:.3g} exceeds the claimed epsilon {claimed:.3g}: "
                "the DP guarantee in privacy.json does not hold for this model (check the accounting and the data pipeline)")
 
@@ -147,6 +151,12 @@ def _group_summary(ex: Examples, losses: np.ndarray, proba: np.ndarray) -> dict[
             "accuracy": float(np.mean(proba.argmax(axis=1) == ex.label_ids))}
 
 
+def _warn(result: AuditResult, text: str) -> None:
+    """A warning about the sample: in the audit's warnings and on stderr now, before the numbers are read."""
+    result.warnings.append(text)
+    say(f"rai audit privacy: warning: {text}")
+
+
 # --- the audit --------------------------------------------------------------------------------
 
 def audit_privacy(run_dir: str | Path, *, members: str | Path | None = None, non_members: str | Path | None = None,
@@ -162,14 +172,17 @@ def audit_privacy(run_dir: str | Path, *, members: str | Path | None = None, non
     mem, non = resolve_examples(run, members=members, non_members=non_members, text_column=text_column,
                                 label_column=label_column)
     result = AuditResult()
+    total = len(non)
     non, dropped = drop_overlap(mem, non)
-    if dropped:
-        result.warnings.append(WARN_DUPLICATES.format(n=dropped))
     if len(non) == 0:
         raise InputError(ERR_ALL_DUPLICATES, where=non.source)
+    if dropped:
+        _warn(result, WARN_DUPLICATES.format(n=dropped, total=total))
     rng = np.random.default_rng(options.seed)
     mem = subsample(mem, options.max_members, rng)
     non = subsample(non, options.max_non_members, rng)
+    if min(len(mem), len(non)) < FEW_EXAMPLES:
+        _warn(result, WARN_FEW_EXAMPLES.format(members=len(mem), non_members=len(non), few=FEW_EXAMPLES))
 
     max_length = options.max_length or int(run.config.get("max_length") or 128)
     _check_num_labels(run)

@@ -78,7 +78,7 @@ def test_gate_input_errors_exit_2_with_one_line(rai, tmp_path):
     assert err.strip() == "rai: error: " + "; ".join([
         f"{bad}:3: " + L.ERR_NO_THRESHOLD.format(where="rules[0]"),
         f"{bad}:4: " + L.ERR_UNKNOWN_KEY.format(where="rules[0]", key="minn", allowed="metric, name, description, min, max, bound, "
-                                                "severity, required, max_regression, details"),
+                                                "severity, required, max_regression, min_n, details"),
         f"{bad}:5: " + L.ERR_UNKNOWN_METRIC.format(where="rules[1].metric", metric="fairness.nope"),
     ])
     assert not (tmp_path / "v.json").exists()
