@@ -1,4 +1,4 @@
-"""Judge an audit result against a policy: pure function, no I/O (DESIGN.md, "Policies and gates").
+"""Judge an audit result against a policy: pure function, no I/O (the founding design, "Policies and gates").
 
 Semantics (docs/policies.md has the user-facing version):
 - A rule applies to every record of its metric id (and of its `details` filter); each record is

@@ -1,4 +1,4 @@
-"""The policy model: rules on metric ids, waivers, and the choices they may take (DESIGN.md, "Policies and gates").
+"""The policy model: rules on metric ids, waivers, and the choices they may take (the founding design, "Policies and gates").
 
 A `Policy` is plain frozen data; `rai.audit.gate.loader` builds one from YAML (with file:line errors) and
 `rai.audit.gate.evaluate` judges an audit result against it.

@@ -116,3 +116,11 @@ def test_policy_check_list_show(rai, tmp_path):
     assert err.strip() == f"rai: error: {bad}:5: " + L.ERR_MIN_GT_MAX.format(where="rules[0]", min=0.9, max=0.8)
     code, _, err = rai("policy", "frobnicate")
     assert code == 2 and "invalid choice" in err
+
+
+
+def test_policy_takes_quiet_and_debug_after_its_action_as_every_command_does(rai):
+    for argv in (("list", "--quiet"), ("check", "default", "--debug"), ("show", "strict", "--quiet", "--debug"),
+                 ("--quiet", "list")):
+        code, out, err = rai("policy", *argv)
+        assert (code, err) == (0, ""), argv
