@@ -151,6 +151,11 @@ def _group_summary(ex: Examples, losses: np.ndarray, proba: np.ndarray) -> dict[
             "accuracy": float(np.mean(proba.argmax(axis=1) == ex.label_ids))}
 
 
+def _step(text: str) -> None:
+    """A progress line for each long step (quiet with --quiet): the audit takes minutes on a CPU."""
+    say(f"rai audit privacy: {text}")
+
+
 def _warn(result: AuditResult, text: str) -> None:
     """A warning about the sample: in the audit's warnings and on stderr now, before the numbers are read."""
     result.warnings.append(text)
@@ -186,6 +191,7 @@ def audit_privacy(run_dir: str | Path, *, members: str | Path | None = None, non
 
     max_length = options.max_length or int(run.config.get("max_length") or 128)
     _check_num_labels(run)
+    _step(f"scoring {len(mem)} members and {len(non)} non-members with {run.model_dir}")
     model, tokenizer = load_classifier(run.model_dir)
     target = Scorer(model, tokenizer, batch_size=options.batch_size, max_length=max_length)
     proba_m = target.proba(mem.texts, desc="scoring members")
@@ -197,6 +203,7 @@ def audit_privacy(run_dir: str | Path, *, members: str | Path | None = None, non
         ref = _reference_losses(run, mem, non, reference_model, options, max_length)
 
     delta = float(run.privacy.get("delta") or 0.0) if run.privacy["dp"] else 0.0
+    _step(f"attacks {', '.join(options.attacks)}: {options.bootstrap} bootstrap resamples")
     evaluations = {
         name: evaluate_attack(name, ATTACKS[name].score(loss_m, ref.members if ref else None),
                               ATTACKS[name].score(loss_n, ref.non_members if ref else None), delta=delta,
@@ -206,11 +213,13 @@ def audit_privacy(run_dir: str | Path, *, members: str | Path | None = None, non
     }
     exposures = None
     if run.canaries is not None:
+        _step(f"canary exposure: {len(run.canaries.canaries)} canaries, up to {options.canary_candidates} candidates each")
         exposures = canary_exposures(run.canaries, lambda t, y: target.loss(target.proba(t, desc="scoring canaries"), y),
                                      run.labels, candidates=options.canary_candidates, seed=options.seed)
 
     one_run = None
     if run.audit_canaries is not None:
+        _step("one-run audit: scoring the audit canaries")
         one_run = score_audit_canaries(run.audit_canaries,
                                        lambda t, y: target.loss(target.proba(t, desc="scoring audit canaries"), y),
                                        run.labels, delta=delta, confidence=options.confidence)
@@ -237,6 +246,7 @@ def _reference_losses(run: RunDir, mem: Examples, non: Examples, reference_model
     from rai.audit.privacy.scoring import Scorer
 
     if reference_model is not None:
+        _step(f"reference: scoring with the reference model {reference_model}")
         model, tokenizer = load_classifier(reference_model)
         ref_labels = read_labels(reference_model)
         target_labels = list(run.labels.labels)
@@ -250,6 +260,7 @@ def _reference_losses(run: RunDir, mem: Examples, non: Examples, reference_model
             "path": str(reference_model),
             "assumption": "trained on data that contains neither the audited members nor the audited non-members"})
     base = resolve_model_path(run.config.get("model"))
+    _step(f"reference: embedding with the base model {base} and fitting a {options.probe_folds}-fold probe")
     model, tokenizer = load_classifier(base)
     scorer = Scorer(model, tokenizer, batch_size=options.batch_size, max_length=max_length)
     members, non_members = probe_losses(scorer.embeddings(mem.texts, desc="reference: members"), mem.label_ids,
