@@ -1,4 +1,4 @@
-"""The documented metric ids: the vocabulary that policies gate on (DESIGN.md, "Audit result").
+"""The documented metric ids: the vocabulary that policies gate on (the founding design, "Audit result").
 
 A policy may only name ids listed here; an audit may only emit ids listed here
 (`AuditResult.add_metric` checks). `docs/metrics.md` is generated from this table:

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import enum
 import math
+import os
 import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+import yaml
+
 from rai.core import limits
+from rai.core.config import dump_yaml
 from rai.core.errors import InputError
 
 DEFAULT_EPSILON = 8.0
@@ -82,6 +86,7 @@ SIZE_LIMITS = (("epochs", limits.MAX_EPOCHS), ("batch_size", limits.MAX_LOGICAL_
                ("canaries", limits.MAX_CANARIES), ("audit_canaries", limits.MAX_AUDIT_CANARIES))
 ERR_REQUIRED = "is required"
 ERR_BOOL = "must be true or false"
+ERR_NOT_SERIALISABLE = "a {kind} cannot be saved in config.yaml (give a string, number, boolean or list of strings)"
 ERR_GROUP_RESERVED = "column {column!r} is the text or label column or a predictions.csv column (id, label, prediction, score)"
 PREDICTION_COLUMNS = frozenset({"id", "label", "prediction", "score"})
 
@@ -140,6 +145,14 @@ class TrainConfig:
     # input paths (the files themselves are compared by SHA-256, so a moved file still resumes).
     NOT_COMPARED_ON_RESUME = frozenset({"resume", "stop_after_steps", "checkpoint_every", "keep_checkpoint", "out", "data",
                                         "eval"})
+    PATH_FIELDS = ("data", "out", "eval", "model")
+
+    def __post_init__(self) -> None:
+        """A `pathlib.Path` (any os.PathLike) is as good as a string: stored as one, so config.yaml can hold it."""
+        for name in self.PATH_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, os.PathLike):
+                setattr(self, name, str(os.fspath(value)))
 
     @classmethod
     def from_mapping(cls, mapping: dict[str, Any]) -> "TrainConfig":
@@ -229,6 +242,11 @@ def config_problems(cfg: TrainConfig) -> list[str]:
         parse_train_layers(cfg.train_layers)
     except ValueError:
         bad("train-layers", f"{ERR_TRAIN_LAYERS} (got {cfg.train_layers!r})")
+    for name, value in cfg.to_dict().items():  # config.yaml is written after training: a value it cannot hold fails now
+        try:
+            dump_yaml({name: value})
+        except yaml.YAMLError:
+            bad(name.replace("_", "-"), ERR_NOT_SERIALISABLE.format(kind=type(value).__name__))
     for column in cfg.group_columns or []:
         if column in (cfg.text_column, cfg.label_column) or column in PREDICTION_COLUMNS or column.startswith("score_"):
             bad("group-columns", ERR_GROUP_RESERVED.format(column=column))

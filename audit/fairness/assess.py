@@ -34,6 +34,8 @@ ERR_REFERENCE_ATTRIBUTE = "reference group names {attribute!r}, which is not an 
 ERR_REFERENCE_GROUP = "reference group {value!r} does not occur in {attribute} (groups: {groups})"
 ERR_REFERENCE_SMALL = "reference group {attribute}={value} has {n} rows, fewer than --min-group-size {min_size}"
 DISPARITY_METRICS: tuple[str, ...] = tuple(dict.fromkeys(m for d in DISPARITIES for m in d.metrics))
+WARN_NULL_DISPARITIES = "{attribute}: {count} of {total} disparities written as null ({ids}): {why}"
+_NULL_MARK = " disparities written as null ("
 SUMMARY_IDS = {"subgroup": "fairness.min_subgroup_auc", "bpsn": "fairness.min_bpsn_auc", "bnsp": "fairness.min_bnsp_auc"}
 
 
@@ -134,6 +136,15 @@ class _Auditor:
         return {"id": res.metric_id, "scope": res.scope.value, "value": res.value, "ci": res.ci, "details": res.details,
                 "why_null": res.why_null}
 
+    def _warn_null(self, disparities: list[dict[str, Any]], k: int, attribute: str) -> None:
+        """One line per attribute (and class) naming the disparities that are null and why: visible before the gate."""
+        null = [d for d in disparities if d["value"] is None]
+        if null:
+            where = f"{attribute} (class {self.data.classes[k]})" if self.multiclass else attribute
+            ids = "all" if len(null) == len(disparities) else ", ".join(d["id"] for d in null)
+            why = "; ".join(dict.fromkeys(str(d["why_null"]) for d in null))
+            self.warn(WARN_NULL_DISPARITIES.format(attribute=where, count=len(null), total=len(disparities), ids=ids, why=why))
+
     # --- bias AUCs ------------------------------------------------------------------
     def _bias_auc(self, grouping: Grouping, k: int, eligible: np.ndarray, rng: np.random.Generator, n: int) -> dict[str, Any]:
         cfg = self.config
@@ -205,12 +216,18 @@ class _Auditor:
             else:
                 res = frame.disparity(d, Scope.VS_REFERENCE, confidence=cfg.confidence, gamma=gamma, reference=ref_idx)
             disparities.append(self._record_disparity(res, k, grouping.attribute, n))
+        self._warn_null(disparities, k, grouping.attribute)
         block = {"attribute": grouping.attribute, "reference_group": None if ref_idx is None else grouping.labels[ref_idx],
                  "reference_source": ref_source, "groups": groups, "disparities": disparities,
                  "excluded_groups": [grouping.labels[g] for g in np.flatnonzero(~frame.eligible)]}
         if k in self.data.scores:
             block["bias_auc"] = self._bias_auc(grouping, k, frame.eligible, auc_rng, n)
         return block
+
+
+def null_disparity_warnings(result: AuditResult) -> list[str]:
+    """The warnings of `assess_fairness` that say which disparities are null and why (the CLI repeats them on stderr)."""
+    return [w for w in result.warnings if w.startswith(f"{SECTION}: ") and _NULL_MARK in w]
 
 
 def assess_fairness(df: pd.DataFrame, config: FairnessConfig, *, where: str = "predictions") -> AuditResult:

@@ -1,4 +1,4 @@
-"""Judge an audit result against a policy: pure function, no I/O (DESIGN.md, "Policies and gates").
+"""Judge an audit result against a policy: pure function, no I/O (the founding design, "Policies and gates").
 
 Semantics (docs/policies.md has the user-facing version):
 - A rule applies to every record of its metric id (and of its `details` filter); each record is
@@ -31,6 +31,8 @@ WHY_NOT_REQUIRED = "; the rule is not required"
 WHY_NULL = "value is undefined (null)"
 WHY_NO_CI = "the audit has no interval for this record, and the rule judges the interval (bound: ci)"
 WHY_NULL_CI_END = "the interval's {end} end is undefined (null)"
+WHY_NO_N = "the record has no sample size n, and the rule requires n >= {min_n}"
+WHY_SMALL_N = "n {n} is below the rule's min_n {min_n}: too few examples to judge"
 WHY_NO_BASELINE = "max_regression needs a baseline audit (--baseline)"
 WHY_NO_BASELINE_RECORD = "the baseline has no matching record of {metric}"
 WHY_NULL_BASELINE = "the baseline value is undefined (null)"
@@ -83,6 +85,17 @@ def _threshold_findings(rule: Rule, rec: MetricRecord) -> list[_Finding]:
     return out
 
 
+def _sample_findings(rule: Rule, rec: MetricRecord) -> list[_Finding]:
+    """`min_n`: a record measured on too few examples is insufficient evidence, judged like a null value."""
+    if rule.min_n is None:
+        return []
+    if rec.n is None:
+        return [_undefined(rule, WHY_NO_N.format(min_n=rule.min_n))]
+    if rec.n < rule.min_n:
+        return [_undefined(rule, WHY_SMALL_N.format(n=rec.n, min_n=rule.min_n))]
+    return [_Finding(Status.PASS, f"n {rec.n} >= {rule.min_n}")]
+
+
 def match_baseline(rec: MetricRecord, candidates: list[MetricRecord]) -> MetricRecord | None:
     """The baseline record to compare `rec` with: same id, and the details that agree most.
 
@@ -126,9 +139,12 @@ def _judge_record(rule: Rule, rec: MetricRecord, baseline: AuditResult | None,
                   waivers: list[Waiver], used: set[int]) -> RecordResult:
     # NaN/inf (a hand-edited or foreign audit.json) compare false against any limit: judge them as null.
     rec = replace(rec, value=finite_or_none(rec.value), ci=None if rec.ci is None else (finite_or_none(rec.ci[0]), finite_or_none(rec.ci[1])))
-    findings = _threshold_findings(rule, rec)
-    regression_findings, base_value, regression = _regression_finding(rule, rec, baseline)
-    findings += regression_findings
+    findings = _sample_findings(rule, rec)
+    base_value = regression = None
+    if all(f.status is Status.PASS for f in findings):  # too few examples: no threshold is judged on them
+        findings += _threshold_findings(rule, rec)
+        regression_findings, base_value, regression = _regression_finding(rule, rec, baseline)
+        findings += regression_findings
     status = max((f.status for f in findings), key=lambda s: s.rank)
     why = "; ".join(f.text for f in findings if f.status is status or status is Status.PASS)
     waiver = None

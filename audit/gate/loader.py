@@ -283,7 +283,7 @@ def _build(data: dict[str, Any], source: str, lines: _Lines, sha256: str | None)
     rules = tuple(
         Rule(metric=r["metric"], min=r.get("min"), max=r.get("max"), bound=Bound(r.get("bound", Bound.VALUE.value)),
              severity=Severity(r.get("severity", Severity.BLOCK.value)), required=r.get("required", True),
-             max_regression=r.get("max_regression"), details=dict(r.get("details", {})), name=r.get("name"),
+             max_regression=r.get("max_regression"), min_n=r.get("min_n"), details=dict(r.get("details", {})), name=r.get("name"),
              description=r.get("description"), line=lines.values.get(("rules", i)))
         for i, r in enumerate(data["rules"])
     )

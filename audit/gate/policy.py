@@ -1,4 +1,4 @@
-"""The policy model: rules on metric ids, waivers, and the choices they may take (DESIGN.md, "Policies and gates").
+"""The policy model: rules on metric ids, waivers, and the choices they may take (the founding design, "Policies and gates").
 
 A `Policy` is plain frozen data; `rai.audit.gate.loader` builds one from YAML (with file:line errors) and
 `rai.audit.gate.evaluate` judges an audit result against it.
@@ -38,6 +38,7 @@ class Rule:
     severity: Severity = Severity.BLOCK
     required: bool = True
     max_regression: float | None = None
+    min_n: int | None = None  # records with a smaller (or no) sample size `n` are insufficient evidence
     details: dict[str, Any] = field(default_factory=dict)  # only records whose details contain these
     name: str | None = None
     description: str | None = None
@@ -63,6 +64,8 @@ class Rule:
             parts.append(f"<= {format_number(self.max)}{on}")
         if self.max_regression is not None:
             parts.append(f"regression <= {format_number(self.max_regression)}")
+        if self.min_n is not None:
+            parts.append(f"n >= {self.min_n}")
         return ", ".join(parts)
 
 

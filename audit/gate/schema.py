@@ -33,6 +33,7 @@ def policy_schema() -> dict[str, Any]:
             "severity": {"enum": [s.value for s in Severity]},
             "required": {"type": "boolean"},
             "max_regression": {"type": "number", "minimum": 0},
+            "min_n": {"type": "integer", "minimum": 1},
             "details": _FILTER,
         },
         "anyOf": [{"required": ["min"]}, {"required": ["max"]}, {"required": ["max_regression"]}],

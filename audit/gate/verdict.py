@@ -82,6 +82,7 @@ class RuleResult:
         r = self.rule
         return {"rule": r.label, "metric": r.metric, "min": r.min, "max": r.max, "bound": r.bound.value,
                 "severity": r.severity.value, "required": r.required, "max_regression": r.max_regression,
+                "min_n": r.min_n,
                 "details": r.details, "description": r.description, "threshold": r.threshold_text(), "line": r.line,
                 "status": self.status.value, "why": self.why, "records": [rec.to_dict() for rec in self.records]}
 

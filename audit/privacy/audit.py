@@ -26,6 +26,7 @@ from rai.audit.privacy.reference import ReferenceLosses, probe_losses
 from rai.audit.result import AuditResult
 from rai.core.errors import InputError
 from rai.core.stats import Stat, ci_list
+from rai.core.progress import say
 from rai.training.canaries import CanarySet, sample_candidates
 from rai.training.labels import LabelMap
 from rai.training.models import load_classifier, resolve_model_path
@@ -43,7 +44,10 @@ WHY_NO_EPSILON = "privacy.json records no epsilon"
 WHY_NO_EXPOSURE = "no canary has a defined exposure under the {estimator} estimator"
 WHY_NO_CANARIES = "the run has no canaries.json (train with rai train --canaries N to measure exposure)"
 ERR_ALL_DUPLICATES = "every non-member is also a member (same text): no held-out examples are left"
-WARN_DUPLICATES = "{n} non-member text(s) also occur among the members and were dropped (they are not held out)"
+WARN_DUPLICATES = "{n} of {total} non-member text(s) also occur among the members and were dropped (they are not held out)"
+FEW_EXAMPLES = 100  # this project's choice: below it, one example moves an AUC by more than 0.01
+WARN_FEW_EXAMPLES = ("the attacks compare {members} member(s) with {non_members} non-member(s), fewer than {few} on a side: "
+                     "their numbers rest on few examples (see the intervals; a policy can judge bound: ci or require min_n)")
 WARN_THEORY = ("the measured epsilon lower bound {measured:.3g} exceeds the claimed epsilon {claimed:.3g}: "
                "the DP guarantee in privacy.json does not hold for this model (check the accounting and the data pipeline)")
 
@@ -146,6 +150,17 @@ def _group_summary(ex: Examples, losses: np.ndarray, proba: np.ndarray) -> dict[
             "accuracy": float(np.mean(proba.argmax(axis=1) == ex.label_ids))}
 
 
+def _step(text: str) -> None:
+    """A progress line for each long step (quiet with --quiet): the audit takes minutes on a CPU."""
+    say(f"rai audit privacy: {text}")
+
+
+def _warn(result: AuditResult, text: str) -> None:
+    """A warning about the sample: in the audit's warnings and on stderr now, before the numbers are read."""
+    result.warnings.append(text)
+    say(f"rai audit privacy: warning: {text}")
+
+
 # --- the audit --------------------------------------------------------------------------------
 
 def audit_privacy(run_dir: str | Path, *, members: str | Path | None = None, non_members: str | Path | None = None,
@@ -161,17 +176,21 @@ def audit_privacy(run_dir: str | Path, *, members: str | Path | None = None, non
     mem, non = resolve_examples(run, members=members, non_members=non_members, text_column=text_column,
                                 label_column=label_column)
     result = AuditResult()
+    total = len(non)
     non, dropped = drop_overlap(mem, non)
-    if dropped:
-        result.warnings.append(WARN_DUPLICATES.format(n=dropped))
     if len(non) == 0:
         raise InputError(ERR_ALL_DUPLICATES, where=non.source)
+    if dropped:
+        _warn(result, WARN_DUPLICATES.format(n=dropped, total=total))
     rng = np.random.default_rng(options.seed)
     mem = subsample(mem, options.max_members, rng)
     non = subsample(non, options.max_non_members, rng)
+    if min(len(mem), len(non)) < FEW_EXAMPLES:
+        _warn(result, WARN_FEW_EXAMPLES.format(members=len(mem), non_members=len(non), few=FEW_EXAMPLES))
 
     max_length = options.max_length or int(run.config.get("max_length") or 128)
     _check_num_labels(run)
+    _step(f"scoring {len(mem)} members and {len(non)} non-members with {run.model_dir}")
     model, tokenizer = load_classifier(run.model_dir)
     target = Scorer(model, tokenizer, batch_size=options.batch_size, max_length=max_length)
     proba_m = target.proba(mem.texts, desc="scoring members")
@@ -183,6 +202,7 @@ def audit_privacy(run_dir: str | Path, *, members: str | Path | None = None, non
         ref = _reference_losses(run, mem, non, reference_model, options, max_length)
 
     delta = float(run.privacy.get("delta") or 0.0) if run.privacy["dp"] else 0.0
+    _step(f"attacks {', '.join(options.attacks)}: {options.bootstrap} bootstrap resamples")
     evaluations = {
         name: evaluate_attack(name, ATTACKS[name].score(loss_m, ref.members if ref else None),
                               ATTACKS[name].score(loss_n, ref.non_members if ref else None), delta=delta,
@@ -192,11 +212,13 @@ def audit_privacy(run_dir: str | Path, *, members: str | Path | None = None, non
     }
     exposures = None
     if run.canaries is not None:
+        _step(f"canary exposure: {len(run.canaries.canaries)} canaries, up to {options.canary_candidates} candidates each")
         exposures = canary_exposures(run.canaries, lambda t, y: target.loss(target.proba(t, desc="scoring canaries"), y),
                                      run.labels, candidates=options.canary_candidates, seed=options.seed)
 
     one_run = None
     if run.audit_canaries is not None:
+        _step("one-run audit: scoring the audit canaries")
         one_run = score_audit_canaries(run.audit_canaries,
                                        lambda t, y: target.loss(target.proba(t, desc="scoring audit canaries"), y),
                                        run.labels, delta=delta, confidence=options.confidence)
@@ -223,6 +245,7 @@ def _reference_losses(run: RunDir, mem: Examples, non: Examples, reference_model
     from rai.audit.privacy.scoring import Scorer
 
     if reference_model is not None:
+        _step(f"reference: scoring with the reference model {reference_model}")
         model, tokenizer = load_classifier(reference_model)
         ref_labels = read_labels(reference_model)
         target_labels = list(run.labels.labels)
@@ -236,6 +259,7 @@ def _reference_losses(run: RunDir, mem: Examples, non: Examples, reference_model
             "path": str(reference_model),
             "assumption": "trained on data that contains neither the audited members nor the audited non-members"})
     base = resolve_model_path(run.config.get("model"))
+    _step(f"reference: embedding with the base model {base} and fitting a {options.probe_folds}-fold probe")
     model, tokenizer = load_classifier(base)
     scorer = Scorer(model, tokenizer, batch_size=options.batch_size, max_length=max_length)
     members, non_members = probe_losses(scorer.embeddings(mem.texts, desc="reference: members"), mem.label_ids,

@@ -1,6 +1,6 @@
 """Reading what the privacy audit needs from a run directory and data files (the I/O edge).
 
-Who is a member, by default (DESIGN.md, "Run directory"):
+Who is a member, by default (the founding design, "Run directory"):
 - `split.json` present: the evaluation set was split from --data, so rows `train_rows` of the
   data file are members and rows `eval_rows` are non-members;
 - otherwise, with an --eval file in config.yaml: every row of the data file is a member and

@@ -1,4 +1,4 @@
-"""`rai audit pii`: scan text columns of data files for PII (issue 4, DESIGN.md)."""
+"""`rai audit pii`: scan text columns of data files for PII (issue 4)."""
 
 from __future__ import annotations
 

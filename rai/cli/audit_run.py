@@ -130,14 +130,16 @@ def run(args: argparse.Namespace) -> int:
         _plan_section(audit, ns)
     merged: AuditResult | None = None
     started_all = time.perf_counter()
-    for audit, ns in prepared:
-        say(f"rai audit run: {audit.name}")
+    for i, (audit, ns) in enumerate(prepared, 1):
+        say(f"rai audit run: {i}/{len(prepared)} {audit.name}")
         started = time.perf_counter()
         try:
             result = audit.run(ns)
         except ImportError as exc:  # an optional dependency of this audit is not installed
             raise InputError(ERR_UNAVAILABLE.format(name=audit.name, error=exc)) from None
-        result.record_run(audit.name, resolved_config(ns), time.perf_counter() - started, seed=args.seed)
+        seconds = time.perf_counter() - started
+        say(f"rai audit run: {audit.name} done in {seconds:.1f} s")
+        result.record_run(audit.name, resolved_config(ns), seconds, seed=args.seed)
         record_inputs(result, ns, (*audit.outputs, *audit.output_dirs))
         args.outputs.add_inputs(recorded_inputs(result))
         merged = result if merged is None else merged.merge(result, where=args.out)

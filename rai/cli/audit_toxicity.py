@@ -25,7 +25,7 @@ def top_p(value: str) -> float:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from rai.audit.toxicity.backends import BACKEND_CHOICES
+    from rai.audit.toxicity.backends import AUTO, BACKEND_CHOICES
     from rai.audit.toxicity.detoxify_backend import MODEL_TYPES
 
     p.add_argument("path", nargs="?", metavar="PATH", help="texts to score: CSV, TSV, JSONL or Parquet")
@@ -40,9 +40,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--temperature", type=positive_float, default=1.0, help="sampling temperature (default 1.0)")
     g.add_argument("--top-p", type=top_p, default=0.9, help="nucleus sampling mass (default 0.9, as RealToxicityPrompts)")
     s = p.add_argument_group("scoring")
-    s.add_argument("--backend", choices=BACKEND_CHOICES, default="detoxify",
-                   help="detoxify (default); profanity-check (offline, profanity only); auto: detoxify if its weights "
-                        "are here, else profanity-check with a warning")
+    s.add_argument("--backend", choices=BACKEND_CHOICES, default=AUTO,
+                   help="auto (default): detoxify if its weights are here, else profanity-check with a warning; "
+                        "detoxify (its weights or exit 2); profanity-check (offline, profanity only)")
     s.add_argument("--model-type", choices=MODEL_TYPES, help="named Detoxify model, read from the torch hub cache (default original)")
     s.add_argument("--checkpoint", type=Path, metavar="FILE", help="a Detoxify checkpoint file (instead of --model-type)")
     s.add_argument("--hf-config", type=Path, metavar="DIR",

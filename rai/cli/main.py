@@ -1,4 +1,4 @@
-"""`rai` entry point: parse, call the library, map errors to exit codes (DESIGN.md)."""
+"""`rai` entry point: parse, call the library, map errors to exit codes. """
 
 from __future__ import annotations
 

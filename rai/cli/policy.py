@@ -15,6 +15,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub.add_parser("list", help="list the bundled policies", description="list the bundled policies")
     show = sub.add_parser("show", help="print a bundled policy (a starting point for your own)", description="print a bundled policy")
     show.add_argument("name", metavar="NAME", help="a bundled policy name")
+    for action in (check, sub.choices["list"], show):  # `rai policy list --quiet` as well as `rai policy --quiet list`
+        action.add_argument("--quiet", action="store_true", default=argparse.SUPPRESS, help="no status lines")
+        action.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of an internal error")
 
 
 def _check(files: list[str]) -> int:

@@ -1,4 +1,4 @@
-"""Exit codes and the exceptions that map to them (DESIGN.md, "Exit codes").
+"""Exit codes and the exceptions that map to them (the founding design, "Exit codes").
 
 Library code raises `InputError` for anything the user can fix (bad file, bad flag,
 bad policy); the CLI turns it into one line on stderr and exit code 2. Anything else

@@ -1,7 +1,7 @@
 """File I/O at the edges: reading tables, hashing inputs, writing outputs atomically.
 
 Every output rai writes goes through `atomic_write_*` or `atomic_output_dir`, so a failed
-command never leaves a half-written file behind (DESIGN.md, "Conventions").
+command never leaves a half-written file behind (the founding design, "Conventions").
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def describe_input(path: str | os.PathLike, rows: int | None = None) -> dict[str
 
 
 def _json_safe(obj: Any) -> Any:
-    """Reject NaN/inf: DESIGN.md forbids them in JSON; callers must turn them into null."""
+    """Reject NaN/inf: JSON has no NaN or inf; callers must turn them into null."""
     if isinstance(obj, float) and not math.isfinite(obj):
         raise ValueError(f"non-finite number {obj!r} cannot be written to JSON; use None and a warning")
     if isinstance(obj, dict):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from rai.cli.audit_fairness import ERR_NO_PREDICTIONS
+from rai.cli.audit_fairness import ERR_LABELS_FILE, ERR_NO_PREDICTIONS
 
 
 def _records(path, metric_id):
@@ -35,6 +35,43 @@ def test_csv_jsonl_parquet_and_run_directory_give_the_same_metrics(rai, predicti
     assert [r[0] for r in values[0]] == ["sex", "race", "sex&race"]
     assert doc["subject"]["inputs"][0]["path"] == str(csv_file) and doc["subject"]["inputs"][0]["rows"] == len(predictions)
     assert "fairness" in doc["sections"]
+
+
+def test_a_run_directory_brings_its_positive_label(rai, predictions, tmp_path):
+    """labels.json (as rai train writes it) says which class is positive: no --positive-label needed for text labels."""
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    text = predictions.assign(label=predictions["label"].map({0: "<=50K", 1: ">50K"}),
+                              prediction=predictions["prediction"].map({0: "<=50K", 1: ">50K"}))
+    text.to_csv(run_dir / "predictions.csv", index=False)
+    (run_dir / "labels.json").write_text(json.dumps({"labels": ["<=50K", ">50K"], "positive_label": ">50K"}))
+    numeric, from_run = tmp_path / "numeric.json", tmp_path / "run.json"
+    assert rai("audit", "fairness", run_dir, "--sensitive", "sex", "--n-boot", "0", "--out", from_run, "--quiet")[0] == 0
+    predictions.to_csv(tmp_path / "p.csv", index=False)
+    assert rai("audit", "fairness", tmp_path / "p.csv", "--sensitive", "sex", "--n-boot", "0", "--out", numeric, "--quiet")[0] == 0
+    assert json.loads(from_run.read_text())["sections"]["fairness"]["positive_label"] == ">50K"
+    assert _records(from_run, "fairness.demographic_parity_ratio")[0][0]["value"] == \
+        _records(numeric, "fairness.demographic_parity_ratio")[0][0]["value"]
+    (run_dir / "labels.json").write_text("[1]")
+    code, _, err = rai("audit", "fairness", run_dir, "--sensitive", "sex", "--out", tmp_path / "bad.json")
+    assert (code, err.strip()) == (2, f"rai: error: {run_dir / 'labels.json'}: {ERR_LABELS_FILE}")
+
+
+def test_null_disparities_are_said_on_stderr_one_line_per_attribute(rai, csv_file, tmp_path):
+    """Groups too small for any disparity: the audit says so when it writes the nulls, not only the gate later."""
+    out = tmp_path / "a.json"
+    code, _, err = rai("audit", "fairness", csv_file, "--sensitive", "sex,race", "--n-boot", "0", "--min-group-size", "1000",
+                       "--out", out)
+    assert code == 0, err
+    lines = [x for x in err.splitlines() if "disparities written as null" in x]
+    assert [x.split(": ")[3] for x in lines] == ["race"], err  # two groups of sex, and of sex&race, are large enough
+    assert lines[0].startswith("rai audit fairness: warning: fairness: race: 12 of 12 disparities written as null (all): ")
+    assert "fewer than two groups with enough rows" in lines[0]
+    doc = json.loads(out.read_text())
+    assert lines[0].removeprefix("rai audit fairness: warning: ") in doc["warnings"]
+    race = [m for m in doc["metrics"] if m["details"].get("attribute") == "race" and m["id"] != "fairness.small_groups"
+            and "auc" not in m["id"]]
+    assert len(race) == 12 and all(m["value"] is None for m in race)
 
 
 def test_defaults_from_the_issue(rai, csv_file, tmp_path):

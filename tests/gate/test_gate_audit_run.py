@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ def test_runs_a_real_audit_with_provenance_and_is_deterministic(rai, tmp_path, t
     cfg = config(tmp_path, body)
     code, _, err = rai("audit", "run", "--config", cfg)
     assert code == 0, err
+    assert "rai audit run: 1/1 toxicity\n" in err and re.search(r"rai audit run: toxicity done in \d+\.\d s\n", err)  # progress
     d = json.loads((tmp_path / "audit.json").read_text())
     assert set(d["sections"]) == {"toxicity"} and any(m["id"] == "toxicity.rate" for m in d["metrics"])
     assert d["subject"]["inputs"] == [{"path": str(texts), "sha256": sha256_file(texts), "rows": 6}]

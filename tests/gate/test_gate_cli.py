@@ -78,7 +78,7 @@ def test_gate_input_errors_exit_2_with_one_line(rai, tmp_path):
     assert err.strip() == "rai: error: " + "; ".join([
         f"{bad}:3: " + L.ERR_NO_THRESHOLD.format(where="rules[0]"),
         f"{bad}:4: " + L.ERR_UNKNOWN_KEY.format(where="rules[0]", key="minn", allowed="metric, name, description, min, max, bound, "
-                                                "severity, required, max_regression, details"),
+                                                "severity, required, max_regression, min_n, details"),
         f"{bad}:5: " + L.ERR_UNKNOWN_METRIC.format(where="rules[1].metric", metric="fairness.nope"),
     ])
     assert not (tmp_path / "v.json").exists()
@@ -116,3 +116,11 @@ def test_policy_check_list_show(rai, tmp_path):
     assert err.strip() == f"rai: error: {bad}:5: " + L.ERR_MIN_GT_MAX.format(where="rules[0]", min=0.9, max=0.8)
     code, _, err = rai("policy", "frobnicate")
     assert code == 2 and "invalid choice" in err
+
+
+
+def test_policy_takes_quiet_and_debug_after_its_action_as_every_command_does(rai):
+    for argv in (("list", "--quiet"), ("check", "default", "--debug"), ("show", "strict", "--quiet", "--debug"),
+                 ("--quiet", "list")):
+        code, out, err = rai("policy", *argv)
+        assert (code, err) == (0, ""), argv

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from rai.audit.gate import Status, evaluate, parse_policy_text
-from rai.audit.gate.evaluate import WARN_EXPIRED, WARN_UNUSED, WHY_NO_BASELINE, WHY_NO_CI
+from rai.audit.gate import Status, evaluate, parse_policy_text, validate_policy_text
+from rai.audit.gate.evaluate import WARN_EXPIRED, WARN_UNUSED, WHY_NO_BASELINE, WHY_NO_CI, WHY_NO_N, WHY_SMALL_N
 from rai.audit.result import AuditResult
 
 TODAY = dt.date(2026, 11, 29)
@@ -185,3 +185,29 @@ def test_each_null_record_gives_its_own_reason_from_why_null():
     verdict = evaluate(parse_policy_text(f"name: p\nrules:\n  - metric: {DPR}\n    min: 0.8\n"), audit, today=TODAY)
     assert [r.why for r in verdict.rules[0].records] == ["value is undefined (null) (a single group)",
                                                          "value is undefined (null) (no positive predictions)"]
+
+
+def test_min_n_fails_closed_on_too_few_examples():
+    """The privacy audit that kept 14 of 60 non-members: a rule with min_n judges such a record insufficient evidence."""
+    auc = "privacy.mia.auc"
+    audit = AuditResult()
+    for n, run in ((20, "small"), (200, "large"), (None, "unsized")):
+        audit.add_metric(auc, 0.52, section="privacy", ci=(0.4, 0.64), n=n, details={"run": run})
+    rule = f"name: t\nrules:\n  - metric: {auc}\n    max: 0.6\n    min_n: 100\n    details: {{run: RUN}}\n"
+    expected = {"small": (Status.FAIL, WHY_SMALL_N.format(n=20, min_n=100)), "large": (Status.PASS, "n 200 >= 100; value 0.52 <= 0.6"),
+                "unsized": (Status.FAIL, WHY_NO_N.format(min_n=100))}
+    for run, (status, why) in expected.items():
+        (result,) = evaluate(parse_policy_text(rule.replace("RUN", run), "t.yaml"), audit, today=TODAY).rules
+        assert (result.status, result.records[0].why) == (status, why), run
+    optional = parse_policy_text(rule.replace("RUN", "small") + "    required: false\n", "t.yaml")
+    (result,) = evaluate(optional, audit, today=TODAY).rules
+    assert result.status is Status.SKIPPED  # not required: too little evidence skips, as a null value does
+    assert result.rule.threshold_text() == "<= 0.6, n >= 100" and result.to_dict()["min_n"] == 100
+    ci = parse_policy_text(rule.replace("RUN", "large").replace("min_n: 100", "bound: ci"), "t.yaml")
+    assert evaluate(ci, audit, today=TODAY).rules[0].status is Status.FAIL  # the interval's bound: 0.64 > 0.6
+
+
+@pytest.mark.parametrize("value", ["0", "2.5", "true", "many"])
+def test_min_n_must_be_a_positive_integer(value):
+    problems = validate_policy_text(f"name: t\nrules:\n  - metric: {DPR}\n    min: 0.8\n    min_n: {value}\n", "t.yaml")
+    assert len(problems) == 1 and "min_n" in str(problems[0]), problems

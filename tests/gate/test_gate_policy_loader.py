@@ -77,7 +77,7 @@ extra: 1
         "p.yaml:7: " + L.ERR_NO_THRESHOLD.format(where="rules[1]"),
         "p.yaml:7: " + L.ERR_UNKNOWN_METRIC.format(where="rules[1].metric", metric="fairness.no_such_metric"),
         "p.yaml:8: " + L.ERR_UNKNOWN_KEY.format(where="rules[1]", key="maxx",
-                                                allowed="metric, name, description, min, max, bound, severity, required, max_regression, details"),
+                                                allowed="metric, name, description, min, max, bound, severity, required, max_regression, min_n, details"),
         "p.yaml:10: " + L.ERR_TYPE.format(where="rules[2].max", expected="a number", got="string '1e-5'") + L.HINT_EXPONENT,
         "p.yaml:11: " + L.ERR_TYPE.format(where="rules[2].required", expected="true or false", got="string 'yes please'"),
         "p.yaml:13: " + L.ERR_REQUIRED.format(where="waivers[0]", key="approved_by"),

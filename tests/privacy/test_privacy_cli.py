@@ -100,14 +100,22 @@ def test_split_json_members_and_options(tmp_path, tiny_bert_dir, rai):
     dup.to_csv(tmp_path / "heldout.csv", index=False)
     out = tmp_path / "audit.json"
     code, _, err = rai("audit", "privacy", run, "--out", out, "--non-members", tmp_path / "heldout.csv",
-                       "--reference-model", ref, "--max-members", "20", "--attacks", "calibrated", *FAST)
+                       "--reference-model", ref, "--max-members", "20", "--attacks", "calibrated", "--bootstrap", "100")
     assert code == 0, err
     doc = json.loads(out.read_text())
     section = doc["sections"]["privacy"]
     assert section["membership"]["members"]["n"] == 20
     assert "split.json train_rows" in section["membership"]["members"]["source"]
     assert section["membership"]["non_members"]["n"] == 26
-    assert privacy_audit.WARN_DUPLICATES.format(n=4) in doc["warnings"]
+    assert privacy_audit.WARN_DUPLICATES.format(n=4, total=30) in doc["warnings"]
+    few = privacy_audit.WARN_FEW_EXAMPLES.format(members=20, non_members=26, few=privacy_audit.FEW_EXAMPLES)
+    assert few in doc["warnings"]
+    steps = [line for line in err.splitlines() if line.startswith("rai audit privacy: ") and "warning" not in line]
+    assert steps[0] == f"rai audit privacy: scoring 20 members and 26 non-members with {run / 'model'}"
+    assert steps[1] == f"rai audit privacy: reference: scoring with the reference model {ref}"
+    assert steps[2] == "rai audit privacy: attacks calibrated: 100 bootstrap resamples"
+    for warning in (privacy_audit.WARN_DUPLICATES.format(n=4, total=30), few):  # said when written, not only at the gate
+        assert f"rai audit privacy: warning: {warning}" in err.splitlines()
     assert section["reference"]["kind"] == "model" and set(section["attacks"]) == {"calibrated"}
     metrics = _metrics(out)
     assert metrics["privacy.canary.exposure_mean"]["value"] is None

@@ -76,6 +76,19 @@ def test_auto_fallback_is_named_and_warned(rai, tmp_path, texts_csv, monkeypatch
     assert m["toxicity.rate"]["details"]["backend"] == "profanity-check"
 
 
+def test_default_backend_works_without_detoxify_weights(rai, tmp_path, texts_csv, monkeypatch):
+    """The README's example on a fresh install: no Detoxify weights, still exit 0, naming who scored and how to get Detoxify."""
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    out = tmp_path / "a.json"
+    code, _, err = rai("audit", "toxicity", texts_csv, "--columns", "text", "--out", out)
+    assert code == 0, err
+    assert "warning: toxicity scored by profanity-check, not detoxify" in err and "--checkpoint FILE.ckpt" in err
+    doc, m = metrics(out)
+    backend = doc["sections"]["toxicity"]["backend"]
+    assert backend["name"] == "profanity-check" and "no Detoxify weights" in backend["fallback_reason"]
+    assert backend["fallback_reason"] in doc["warnings"]
+
+
 @pytest.mark.slow
 def test_generation_audit_is_seeded(rai, tmp_path, tiny_gpt2_dir, detox_checkpoint, detox_hf_dir):
     prompts = tmp_path / "prompts.csv"
@@ -124,7 +137,7 @@ def test_bad_inputs_exit_2_with_one_line(rai, tmp_path, texts_csv, detox_checkpo
     cases = {
         "missing column": ([texts_csv, "--columns", "body"], "missing column(s) body"),
         "no file": ([tmp_path / "nope.csv"], "file not found"),
-        "no weights": ([texts_csv], "no Detoxify weights for model type 'original'"),
+        "no weights": ([texts_csv, "--backend", "detoxify"], "no Detoxify weights for model type 'original'"),
         "empty texts": ([empty, "--backend", "profanity-check"], "no non-empty text in column(s) text"),
         "threshold": ([texts_csv, "--threshold", "1.5"], "must be strictly between 0 and 1"),
         "bad device": ([texts_csv, "--checkpoint", detox_checkpoint, "--hf-config", detox_hf_dir, "--device", "tpu"],

@@ -35,7 +35,8 @@ KEY = bytes(range(32))
 
 
 def _cfg(data: Path, model: Path, out: Path, **kw) -> TrainConfig:
-    return TrainConfig(data=str(data), model=str(model), out=str(out), epochs=2, batch_size=16, max_physical_batch_size=8,
+    """pathlib.Path values, as a notebook passes them (they once crashed writing config.yaml after training)."""
+    return TrainConfig(data=Path(data), model=Path(model), out=Path(out), epochs=2, batch_size=16, max_physical_batch_size=8,
                        max_length=16, noise_multiplier=1.0, grad_sample_mode="hooks", checkpoint_every=100,
                        keep_checkpoint=True, **kw)
 

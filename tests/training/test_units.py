@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,6 +33,16 @@ def test_validator_reports_every_problem_at_once():
                      "--group-columns: " + C.ERR_GROUP_RESERVED.format(column="prediction")):
         assert expected in msg
     assert "\n" not in msg
+
+
+def test_paths_are_accepted_and_every_value_must_fit_config_yaml():
+    cfg = TrainConfig(data=Path("d.csv"), out=Path("runs") / "o", eval=Path("e.csv"), model=Path("m"))
+    assert (cfg.data, cfg.out, cfg.eval, cfg.model) == ("d.csv", str(Path("runs") / "o"), "e.csv", "m")
+    assert validate_config(cfg) is cfg
+    with pytest.raises(InputError) as err:  # found before training, not when config.yaml is written after it
+        validate_config(TrainConfig(data="d", out="o", seed=np.int64(3), id_column=Path("id")))
+    assert str(err.value) == "rai train: " + "; ".join(
+        f"--{flag}: " + C.ERR_NOT_SERIALISABLE.format(kind=kind) for flag, kind in (("seed", "int64"), ("id-column", "PosixPath")))
 
 
 def test_validator_refuses_booleans_for_every_count():
