@@ -30,6 +30,7 @@ class SectionView:
     name: str
     title: str
     blocks: tuple[Block, ...]
+    appendix: tuple[Block, ...] = ()  # the rest of the section, as key/value lists (the report's collapsed appendix)
 
 
 # --- context shared by section builders ---------------------------------------------------------
@@ -393,5 +394,4 @@ def section_view(name: str, content: dict[str, Any], ctx: SectionContext) -> Sec
         except (TypeError, ValueError, KeyError, AttributeError, IndexError, ZeroDivisionError) as exc:
             blocks.append(Note(NOTE_FALLBACK.format(section=name, error=f"{type(exc).__name__}: {exc}")))
             used = set()
-    blocks += generic_blocks(without(content, used), "Details")
-    return SectionView(name, title, tuple(blocks))
+    return SectionView(name, title, tuple(blocks), tuple(generic_blocks(without(content, used), title)))

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from rai.core.formatting import details_label
 from rai.audit.gate.verdict import RuleResult, Verdict
 from rai.audit.result import AuditResult
+from rai.reports.compare import Comparison
+from rai.reports.explain import Card, cards
 from rai.reports.blocks import Block, KeyValues, Table, cell_text, generic_blocks
 from rai.reports.sections import IDENTIFYING_KEYS, SECTION_ORDER, SectionContext, SectionView, section_view, short_label
 
@@ -45,6 +47,8 @@ class ReportView:
     warnings: tuple[str, ...]
     provenance: tuple[Block, ...]
     audit_path: str | None = None
+    cards: tuple[Card, ...] = ()
+    comparison: Comparison | None = None
 
 
 # --- the whole report -------------------------------------------------------------------------
@@ -84,7 +88,8 @@ def provenance_blocks(audit: AuditResult) -> list[Block]:
     return blocks
 
 
-def build_view(audit: AuditResult, verdict: Verdict | None, *, audit_path: str | None = None) -> ReportView:
+def build_view(audit: AuditResult, verdict: Verdict | None, *, audit_path: str | None = None,
+               comparison: Comparison | None = None) -> ReportView:
     rules: dict[str, list[RuleResult]] = {}
     for rr in verdict.rules if verdict is not None else ():
         rules.setdefault(rr.rule.metric, []).append(rr)
@@ -108,4 +113,5 @@ def build_view(audit: AuditResult, verdict: Verdict | None, *, audit_path: str |
         tool=f"{tool.get('name', 'rai-suite')} {tool.get('version', '')}".strip(), verdict=verdict, banner_status=status,
         banner_text=text, gate_rows=gate_rows(verdict) if verdict is not None else (), sections=sections, warnings=warnings,
         provenance=tuple(provenance_blocks(audit)), audit_path=audit_path,
+        cards=cards(audit, verdict), comparison=comparison,
     )
