@@ -35,14 +35,18 @@ def records(audit: AuditResult, metric_id: str, **details: str) -> list[MetricRe
     return [m for m in audit.metrics if m.id == metric_id and all(str(m.details.get(k)) == v for k, v in details.items())]
 
 
+def record_in(metrics: list[MetricRecord], metric_id: str) -> MetricRecord | None:
+    return next((m for m in metrics if m.id == metric_id), None)
+
+
 def record(audit: AuditResult, metric_id: str, **details: str) -> MetricRecord | None:
     found = records(audit, metric_id, **details)
     return found[0] if found else None
 
 
-def fmt(s: Stat | MetricRecord | None, digits: int = 2) -> str:
+def fmt(s: Stat | MetricRecord | float | None, digits: int = 2) -> str:
     """`0.62 [0.51, 0.81]`, or `n/a`."""
-    s = stat(s) if isinstance(s, MetricRecord) else s
+    s = stat(s) if isinstance(s, MetricRecord) else Stat(s) if isinstance(s, float) else s
     if s is None or s.value is None:
         return "n/a"
     text = f"{s.value:.{digits}f}"
@@ -59,7 +63,7 @@ def percent(x: float | None) -> str:
 
 # --- one sentence per area ---------------------------------------------------------------------------
 def privacy_sentence(audit: AuditResult, baseline: AuditResult | None = None, *, brief: bool = True) -> str:
-    """Theory (the ledger's ε) beside measurement (membership inference; unless `brief`, canaries and the one-run audit)."""
+    """Theory (the ledger's ε) beside measurement (membership inference; unless `brief`, canary exposure and the accountant)."""
     section = audit.sections.get("privacy") if isinstance(audit.sections.get("privacy"), dict) else {}
     guarantee = section.get("guarantee") if isinstance(section.get("guarantee"), dict) else {}
     eps, delta = number(guarantee.get("epsilon")), number(guarantee.get("delta"))
@@ -69,17 +73,32 @@ def privacy_sentence(audit: AuditResult, baseline: AuditResult | None = None, *,
                   + ": a bound on what any attack can learn about one training example.")
     else:
         theory = "Trained without differential privacy: no proven bound, only what the attacks below measure."
-    mia, lower = record(audit, "privacy.mia.auc"), record(audit, "privacy.audit.epsilon_lower_bound")
+    mia = record(audit, "privacy.mia.auc")
     measured = f" Measured: membership-inference AUC {fmt(mia)} (0.5 = the attacker guesses)"
     if baseline is not None and record(baseline, "privacy.mia.auc") is not None:
         measured += f", against {fmt(record(baseline, 'privacy.mia.auc'))} for the baseline"
-    if lower is not None and not brief:
-        measured += (f"; the one-run audit proves ε ≥ {fmt(lower)} at {percent(number(lower.details.get('confidence')))} "
-                     "confidence (a bound above the claimed ε would break the guarantee)")
     exposure = record(audit, "privacy.canary.exposure_mean")
     if exposure is not None and not brief:
         measured += f"; canary exposure {fmt(exposure)} bits (higher = memorised)"
+        if baseline is not None and record(baseline, "privacy.canary.exposure_mean") is not None:
+            measured += f", against {fmt(record(baseline, 'privacy.canary.exposure_mean'))} for the baseline"
     return theory + measured + "."
+
+
+def one_run_sentence(audit: AuditResult, baseline: AuditResult | None = None) -> str | None:
+    """The one-run audit's ε lower bound beside the claimed ε (None when the run had no audit canaries)."""
+    lower = record(audit, "privacy.audit.epsilon_lower_bound")
+    if lower is None or lower.value is None:
+        return None
+    claimed = record(audit, "privacy.dp.epsilon")
+    other = record(baseline, "privacy.audit.epsilon_lower_bound") if baseline is not None else None
+    return (f"One-run audit ({lower.details.get('m', '?')} audit canaries, each trained on with probability 1/2): the ε lower "
+            f"bound it proves is {fmt(lower)}"
+            + (f", beside the claimed {fmt(claimed)}" if claimed is not None and claimed.value is not None else "")
+            + (f", and {fmt(other)} for the baseline" if other is not None else "")
+            + f" ({percent(number(lower.details.get('confidence')))} confidence). A bound above the claim would mean the "
+            "guarantee is broken; a bound far below it is expected, since an attack on one model with a few hundred canaries "
+            "sees only part of the worst case the accountant covers.")
 
 
 def fairness_sentence(audit: AuditResult) -> str:
@@ -189,11 +208,14 @@ def verdict_sentence(verdict: Verdict | None) -> str:
             + (f"; {len(warned)} warning(s)" if warned else "") + ".")
 
 
-def paragraphs(audit: AuditResult, verdict: Verdict | None, baseline: AuditResult | None = None) -> list[str]:
-    """A paragraph per finding, for the terminal: the verdict, then each audited area."""
-    out = [f"Verdict: {verdict_sentence(verdict)}"]
+def paragraphs(audit: AuditResult, verdict: Verdict | None, baseline: AuditResult | None = None) -> dict[str, str]:
+    """A paragraph per finding, for the terminal: "verdict", each audited area, and "one_run" when measured."""
+    out = {"verdict": f"Verdict: {verdict_sentence(verdict)}"}
     for area in AREAS:
         if area in audit.sections or any(m.section == area for m in audit.metrics):
             text = privacy_sentence(audit, baseline, brief=False) if area == "privacy" else SENTENCES[area](audit)
-            out.append(f"{AREA_TITLES[area]}: {text}")
+            out[area] = f"{AREA_TITLES[area]}: {text}"
+    one_run = one_run_sentence(audit, baseline)
+    if one_run is not None:
+        out["one_run"] = one_run
     return out

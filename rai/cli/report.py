@@ -33,7 +33,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from rai.core.errors import InputError
     from rai.core.progress import say
-    from rai.audit.result import read_audit
     from rai.reports import render_html, render_junit, render_markdown
     from rai.reports.compare import compare
 
