@@ -47,6 +47,10 @@ class Comparison:
     def changed_rules(self) -> tuple[RuleChange, ...]:
         return tuple(r for r in self.rules if r.changed)
 
+    def change(self, rule: str) -> RuleChange | None:
+        """The rule's status under both audits (for the gate table's baseline column)."""
+        return next((r for r in self.rules if r.rule == rule), None)
+
 
 def _key(m: MetricRecord) -> tuple[str, str]:
     return m.id, short_label(m.details)
@@ -70,7 +74,7 @@ def compare(audit: AuditResult, baseline: AuditResult, verdict: Verdict | None, 
     seen, rows = set(), []
     for m in audit.metrics:
         key = _key(m)
-        if key in seen or key not in old:
+        if key in seen or key not in old or (m.value is None and old[key].value is None):  # null in both: nothing to compare
             continue
         seen.add(key)
         b = old[key]

@@ -68,9 +68,9 @@ def privacy_sentence(audit: AuditResult, baseline: AuditResult | None = None, *,
     guarantee = section.get("guarantee") if isinstance(section.get("guarantee"), dict) else {}
     eps, delta = number(guarantee.get("epsilon")), number(guarantee.get("delta"))
     if guarantee.get("dp") and eps is not None:
-        theory = (f"Proven: the model is ({eps:.2f}, {delta:.0e})-differentially private per example"
+        theory = (f"Proven: ({eps:.2f}, {delta:.0e})-differential privacy per example"
                   + (f" ({guarantee.get('accountant')} accountant)" if guarantee.get("accountant") and not brief else "")
-                  + ": a bound on what any attack can learn about one training example.")
+                  + ", a bound on what any attack can learn about one training example.")
     else:
         theory = "Trained without differential privacy: no proven bound, only what the attacks below measure."
     mia = record(audit, "privacy.mia.auc")
@@ -134,7 +134,7 @@ def pii_sentence(audit: AuditResult) -> str:
     return text + f" ({kinds}). Values are masked in the report; clean the data with `rai audit pii --redact` before training."
 
 
-def toxicity_sentence(audit: AuditResult) -> str:
+def toxicity_sentence(audit: AuditResult, *, brief: bool = True) -> str:
     rate = record(audit, "toxicity.rate")
     if rate is None:
         return "No toxicity rate in the audit."
@@ -142,9 +142,9 @@ def toxicity_sentence(audit: AuditResult) -> str:
     backend = section.get("backend") if isinstance(section.get("backend"), dict) else {}
     label, threshold = rate.details.get("label", "toxicity"), rate.details.get("threshold", section.get("threshold"))
     text = (f"{percent(number(rate.value))} of {rate.n or 'the'} texts score at or above {format_number(threshold)} on {label}"
-            + (f" (interval {percent(rate.ci[0])} to {percent(rate.ci[1])})" if rate.ci and None not in rate.ci else "")
+            + (f" (interval {percent(rate.ci[0])} to {percent(rate.ci[1])})" if rate.ci and None not in rate.ci and not brief else "")
             + (f", scored by {backend.get('name')}" if backend.get("name") else ""))
-    if backend.get("fallback_reason"):
+    if backend.get("fallback_reason") and not brief:
         text += " (the named fallback classifier: Detoxify weights were not available)"
     gap = record(audit, "toxicity.max_group_gap")
     if gap is not None and number(gap.value) is not None:
@@ -213,7 +213,8 @@ def paragraphs(audit: AuditResult, verdict: Verdict | None, baseline: AuditResul
     out = {"verdict": f"Verdict: {verdict_sentence(verdict)}"}
     for area in AREAS:
         if area in audit.sections or any(m.section == area for m in audit.metrics):
-            text = privacy_sentence(audit, baseline, brief=False) if area == "privacy" else SENTENCES[area](audit)
+            text = (privacy_sentence(audit, baseline, brief=False) if area == "privacy" else
+                    toxicity_sentence(audit, brief=False) if area == "toxicity" else SENTENCES[area](audit))
             out[area] = f"{AREA_TITLES[area]}: {text}"
     one_run = one_run_sentence(audit, baseline)
     if one_run is not None:

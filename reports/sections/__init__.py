@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from rai.reports.blocks import Block, Note, generic_blocks, without
-from rai.reports.sections.common import IDENTIFYING_KEYS, SectionContext, SectionView, metric_blocks, short_label
+from rai.reports.sections.common import (IDENTIFYING_KEYS, SectionContext, SectionView, identifying_label, metric_blocks,
+                                          short_label)
 from rai.reports.sections.counterfactual import counterfactual_blocks
 from rai.reports.sections.fairness import fairness_blocks
 from rai.reports.sections.pii import pii_blocks
@@ -20,7 +21,7 @@ from rai.reports.sections.privacy import privacy_blocks
 from rai.reports.sections.toxicity import toxicity_blocks
 
 __all__ = ["IDENTIFYING_KEYS", "NOTE_FALLBACK", "SECTION_BUILDERS", "SECTION_ORDER", "SectionContext", "SectionView",
-           "section_view", "short_label"]
+           "identifying_label", "section_view", "short_label"]
 
 SECTION_ORDER = ("fairness", "counterfactual", "privacy", "pii", "toxicity")
 SECTION_TITLES = {"fairness": "Fairness", "counterfactual": "Counterfactual fairness", "privacy": "Privacy",
@@ -37,16 +38,15 @@ SECTION_BUILDERS: dict[str, Callable[[dict[str, Any], SectionContext], tuple[lis
 
 
 def section_view(name: str, content: dict[str, Any], ctx: SectionContext) -> SectionView:
-    """The builder's blocks after the metric table; what it did not use goes to the appendix."""
+    """The builder's design; its metric records (the gated ones are in the gate table) and what it did not
+    use go to the appendix. A section without a builder shows its metric records and charts."""
     title = SECTION_TITLES.get(name, name)
     builder = SECTION_BUILDERS.get(name)
-    blocks = metric_blocks(ctx, charts=builder is None)
-    used: set[int] = set()
-    if builder is not None:
-        try:
-            drawn, used = builder(content, ctx)
-            blocks += drawn
-        except (TypeError, ValueError, KeyError, AttributeError, IndexError, ZeroDivisionError) as exc:
-            blocks.append(Note(NOTE_FALLBACK.format(section=name, error=f"{type(exc).__name__}: {exc}")))
-            used = set()
-    return SectionView(name, title, tuple(blocks), tuple(generic_blocks(without(content, used), title)))
+    if builder is None:
+        return SectionView(name, title, tuple(metric_blocks(ctx)), tuple(generic_blocks(content, title)))
+    blocks: list[Block] = []
+    try:
+        blocks, used = builder(content, ctx)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, ZeroDivisionError) as exc:
+        blocks, used = [Note(NOTE_FALLBACK.format(section=name, error=f"{type(exc).__name__}: {exc}"))], set()
+    return SectionView(name, title, tuple(blocks), tuple(metric_blocks(ctx, charts=False) + generic_blocks(without(content, used), title)))

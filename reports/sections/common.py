@@ -50,10 +50,14 @@ class SectionContext:
 IDENTIFYING_KEYS = ("class", "attribute", "label", "attack", "column")
 
 
+def identifying_label(details: dict[str, Any]) -> str:
+    """The class / attribute / label / attack values alone ("" when the details have none)."""
+    return ", ".join(str(details[k]) for k in IDENTIFYING_KEYS if is_scalar(details.get(k)) and details.get(k) is not None)
+
+
 def short_label(details: dict[str, Any]) -> str:
     """What tells a metric's records apart in a chart: the class / attribute / label / attack values, else all details."""
-    keys = [k for k in IDENTIFYING_KEYS if is_scalar(details.get(k)) and details.get(k) is not None]
-    return ", ".join(str(details[k]) for k in keys) if keys else details_label(details)
+    return identifying_label(details) or details_label(details)
 
 
 def _status_colour(status: str) -> str:

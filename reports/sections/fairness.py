@@ -35,7 +35,7 @@ def _cell(s: Stat, tone: str) -> Cell:
     return Cell(f"{s.value:.3f}", f"[{s.ci[0]:.3f}, {s.ci[1]:.3f}]" if s.ci else "", tone)
 
 
-def group_matrix(block: dict[str, Any], where: str) -> Matrix | None:
+def group_matrix(block: dict[str, Any], where: str, *, legend: bool) -> Matrix | None:
     """Groups as rows, rate metrics as columns (the audit's own names)."""
     groups = [g for g in block.get("groups") or [] if isinstance(g, dict)]
     found = list(dict.fromkeys(m for g in groups if isinstance(g.get("metrics"), dict) for m in g["metrics"]))
@@ -56,7 +56,7 @@ def group_matrix(block: dict[str, Any], where: str) -> Matrix | None:
                      *(_cell(s, _tone(s, r, is_ref=is_ref)) for s, r in zip(stats, refs))))
     small = [f"{g.get('group')} ({g.get('count')} rows)" for g in groups if g.get("small") is True]
     return Matrix(f"By {where}: rates per group", ("group", "rows", *(m.replace("_", " ") for m in metrics)), tuple(rows),
-                  TONE_NOTE.format(near=NEAR, mid=MID) + (SMALL_NOTE.format(groups=", ".join(small)) if small else ""))
+                  ((TONE_NOTE.format(near=NEAR, mid=MID) if legend else "") + (SMALL_NOTE.format(groups=", ".join(small)) if small else "")).strip())
 
 
 def disparity_figure(block: dict[str, Any], where: str, ctx: SectionContext) -> Figure | None:
@@ -73,8 +73,7 @@ def disparity_figure(block: dict[str, Any], where: str, ctx: SectionContext) -> 
     thresholds = [t for rule in RATIO_RULES for t in ctx.thresholds(rule)]
     unique = list({t.value: t for t in thresholds}.values())
     return Figure(bar_chart(bars, title=f"By {where}: disparity ratios (lowest / highest group)", thresholds=unique, domain=(0.0, 1.0)),
-                  caption="1.0 = every group has the same rate; dashed: the policy's minimum; null = fewer than two groups "
-                          "large enough to compare.")
+                  caption="1.0 = equal rates; dashed: the policy's minimum; null: fewer than two groups to compare.")
 
 
 def _status(ctx: SectionContext, metric: str, attribute: Any) -> str:
@@ -84,6 +83,7 @@ def _status(ctx: SectionContext, metric: str, attribute: Any) -> str:
 
 def fairness_blocks(content: dict[str, Any], ctx: SectionContext) -> tuple[list[Block], set[int]]:
     blocks: list[Block] = []
+    figures: list[Block] = []  # after the matrices, side by side
     used: set[int] = set()
     views = [v for v in content.get("views") or [] if isinstance(v, dict)]
     for view in views:
@@ -92,10 +92,11 @@ def fairness_blocks(content: dict[str, Any], ctx: SectionContext) -> tuple[list[
             if not isinstance(block, dict):
                 continue
             where = f"{prefix}{block.get('attribute')}"
-            matrix, figure = group_matrix(block, where), disparity_figure(block, where, ctx)
-            blocks += [b for b in (matrix, figure) if b is not None]
+            matrix, figure = group_matrix(block, where, legend=not blocks), disparity_figure(block, where, ctx)
             if matrix is not None:
+                blocks.append(matrix)
                 used.add(id(block.get("groups")))
             if figure is not None:
+                figures.append(figure)
                 used.add(id(block.get("disparities")))
-    return blocks, used
+    return blocks + figures, used

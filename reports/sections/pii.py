@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rai.reports.blocks import Block, Figure, Table, cell_text
-from rai.reports.charts import Bar, bar_chart
+from rai.reports.blocks import Block, Table, cell_text
 from rai.reports.sections.common import SectionContext
 from rai.reports.stats import number
 
@@ -28,11 +27,12 @@ def _examples(content: dict[str, Any]) -> Table | None:
     columns = ("type", "column", "record", "score", "masked") + (("value (--reveal)",) if revealed else ())
     rows = tuple((cell_text(i.get("entity")), cell_text(i.get("column")), cell_text(i.get("record")), cell_text(i.get("score")),
                   cell_text(i.get("preview"))) + ((cell_text(i.get("value")),) if revealed else ()) for i in items)
-    return Table("Examples" + (" (raw values: the audit was run with --reveal)" if revealed else " (masked)"), columns, rows)
+    return Table("Examples" + (" (raw values: the audit was run with --reveal)" if revealed else " (masked)"), columns, rows,
+                 fold=f"{len(rows)} example finding(s), " + ("RAW values. Open to show." if revealed else "masked. Open to show."))
 
 
 def pii_blocks(content: dict[str, Any], ctx: SectionContext) -> tuple[list[Block], set[int]]:
-    """One table of findings by type and column, a bar chart of the types found, the masked examples."""
+    """One table of findings by type and column (the types found), and the masked examples."""
     counts = _counts(content, ctx)
     found = {e: c for e, c in counts.items() if c["findings"] > 0}
     by_column = content.get("by_column") if isinstance(content.get("by_column"), dict) else {}
@@ -45,9 +45,6 @@ def pii_blocks(content: dict[str, Any], ctx: SectionContext) -> tuple[list[Block
         clean = sorted(set(counts) - set(found))
         blocks.append(Table("Findings by type and column", ("type", "findings", "records", *(f"in {c}" for c in columns)), rows,
                             note=f"No findings of: {', '.join(clean)}." if clean else ""))
-        if found:
-            bars = [Bar(e, c["findings"]) for e, c in sorted(found.items(), key=lambda kv: -kv[1]["findings"])]
-            blocks.append(Figure(bar_chart(bars, title="PII findings by type"), caption="Number of findings per entity type (types with none left out)."))
         used |= {id(content.get("by_entity")), id(content.get("by_column"))}
         files = content.get("by_file")
         if isinstance(files, dict) and len(files) == 1:  # one file: its counts are the totals above

@@ -85,7 +85,7 @@ def _canary_figure(canaries: dict[str, Any]) -> Figure | None:
     ceiling = number(canaries.get("ceiling_bits_rank"))
     bars = [Bar(str(c.get("id", i)), number(c.get("exposure"))) for i, c in enumerate(per)]
     thresholds = [Threshold(ceiling, f"most measurable: {format_number(ceiling)} bits")] if ceiling else []
-    return Figure(bar_chart(bars, title="Canary exposure (bits)", thresholds=thresholds, domain=(0.0, ceiling) if ceiling else None),
+    return Figure(bar_chart(bars, title="Canary exposure (bits)", thresholds=thresholds, domain=(0.0, ceiling * 1.25) if ceiling else None),
                   caption="Exposure of each planted canary in bits: 0 = ranked like a random secret; the dashed line is the most "
                           "this number of candidates can show.")
 
