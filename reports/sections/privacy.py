@@ -63,8 +63,9 @@ def theory_and_measurement(content: dict[str, Any], ctx: SectionContext) -> tupl
          f"{format_number(number(guarantee.get('steps')))} steps" if dp else "no guarantee"),
         ("δ, proven", f"{delta:.0e}" if delta is not None else "n/a", "chance the ε bound does not hold (keep it below 1 / training rows)"),
         ("one-run ε lower bound", fmt(number(one_run.get("epsilon_lower_bound")) if one_run else None),
-         (f"{format_number(number(one_run.get('m')))} audit canaries, {format_number(confidence * 100 if confidence else None)}% confidence; "
-          "above the proven ε would break the guarantee") if one_run else "not measured (train with --audit-canaries M)"),
+         (f"{format_number(number(one_run.get('correct')))} of {format_number(number(one_run.get('guesses')))} guesses right on "
+          f"{format_number(number(one_run.get('m')))} audit canaries, {format_number(confidence * 100 if confidence else None)}% "
+          "confidence; above the proven ε would break the guarantee") if one_run else "not measured (train with --audit-canaries M)"),
         ("ε, membership-inference lower bound", fmt(mia_lb), "what the best attack threshold proves at the audit's confidence"),
         ("membership-inference AUC", fmt(auc), "0.5 = the attacker guesses; 1.0 = tells members apart perfectly"),
         ("canary exposure, mean", fmt(exposure) + (" bits" if exposure is not None and exposure.value is not None else ""),
