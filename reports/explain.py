@@ -127,7 +127,8 @@ def pii_sentence(audit: AuditResult) -> str:
     found = [(m.id.split(".", 2)[2], int(m.value)) for m in audit.metrics
              if m.id.startswith("pii.findings.") and isinstance(m.value, int) and m.value > 0]
     n = with_pii.n
-    text = f"{int(with_pii.value)}" + (f" of {n}" if n else "") + f" record(s) ({percent(number(rate.value) if rate else None)}) hold PII"
+    share = number(rate.value) if rate is not None else (float(with_pii.value) / n if n else None)
+    text = f"{int(with_pii.value)}" + (f" of {n}" if n else "") + " record(s)" + (f" ({percent(share)})" if share is not None else "") + " hold PII"
     if not found:
         return text + ": nothing to clean."
     kinds = ", ".join(f"{k} {v}" for k, v in found)
