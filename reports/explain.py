@@ -68,7 +68,7 @@ def privacy_sentence(audit: AuditResult, baseline: AuditResult | None = None, *,
     guarantee = section.get("guarantee") if isinstance(section.get("guarantee"), dict) else {}
     eps, delta = number(guarantee.get("epsilon")), number(guarantee.get("delta"))
     if guarantee.get("dp") and eps is not None:
-        theory = (f"Proven: ({eps:.2f}, {delta:.0e})-differential privacy per example"
+        theory = (f"Proven: ({eps:.2f}, {f'{delta:.0e}' if delta is not None else 'δ n/a'})-differential privacy per example"
                   + (f" ({guarantee.get('accountant')} accountant)" if guarantee.get("accountant") and not brief else "")
                   + ", a bound on what any attack can learn about one training example.")
     else:
