@@ -70,11 +70,11 @@ def privacy_sentence(audit: AuditResult, baseline: AuditResult | None = None, *,
     if guarantee.get("dp") and eps is not None:
         theory = (f"Proven: ({eps:.2f}, {f'{delta:.0e}' if delta is not None else 'δ n/a'})-differential privacy per example"
                   + (f" ({guarantee.get('accountant')} accountant)" if guarantee.get("accountant") and not brief else "")
-                  + ", a bound on what any attack can learn about one training example.")
+                  + (", a bound on what any attack can learn about one training example." if not brief else "."))
     else:
         theory = "Trained without differential privacy: no proven bound, only what the attacks below measure."
     mia = record(audit, "privacy.mia.auc")
-    measured = f" Measured: membership-inference AUC {fmt(mia)} (0.5 = the attacker guesses)"
+    measured = f" Measured: membership-inference AUC {fmt(mia)} (0.5 = {'guessing' if brief else 'the attacker guesses'})"
     if baseline is not None and record(baseline, "privacy.mia.auc") is not None:
         measured += f", against {fmt(record(baseline, 'privacy.mia.auc'))} for the baseline"
     exposure = record(audit, "privacy.canary.exposure_mean")
@@ -113,7 +113,7 @@ def fairness_sentence(audit: AuditResult) -> str:
         d = worst.details
         parts.append(f"By {d.get('attribute')}, {d.get('worst_group', 'the least selected group')} is selected at "
                      f"{fmt(worst)} times the rate of {d.get('highest_group') or d.get('reference_group') or 'the most selected group'} "
-                     "(the four-fifths rule asks for at least 0.80; 1.0 = equal rates).")
+                     "(1.0 = equal rates; the four-fifths rule asks for at least 0.80).")
     undefined = [str(r.details.get("attribute")) for r in ratios if number(r.value) is None]
     if undefined:
         parts.append(f"Undefined for {', '.join(undefined)} (see the gate table for why).")
@@ -132,7 +132,7 @@ def pii_sentence(audit: AuditResult) -> str:
     if not found:
         return text + ": nothing to clean."
     kinds = ", ".join(f"{k} {v}" for k, v in found)
-    return text + f" ({kinds}). Values are masked in the report; clean the data with `rai audit pii --redact` before training."
+    return text + f" ({kinds}). Values are masked; clean the data with `rai audit pii --redact` before training."
 
 
 def toxicity_sentence(audit: AuditResult, *, brief: bool = True) -> str:

@@ -54,7 +54,7 @@ def group_matrix(block: dict[str, Any], where: str, *, legend: bool) -> Matrix |
         rows.append((Cell(f"{g.get('group')}{flag}", "", "ref" if is_ref else ""),
                      Cell(format_number(g.get("count")) if isinstance(g.get("count"), int) else "?"),
                      *(_cell(s, _tone(s, r, is_ref=is_ref)) for s, r in zip(stats, refs))))
-    small = [f"{g.get('group')} ({g.get('count')} rows)" for g in groups if g.get("small") is True]
+    small = [f"{g.get('group')} (n = {g.get('count')})" for g in groups if g.get("small") is True]
     return Matrix(f"By {where}: rates per group", ("group", "rows", *(m.replace("_", " ") for m in metrics)), tuple(rows),
                   ((TONE_NOTE.format(near=NEAR, mid=MID) if legend else "") + (SMALL_NOTE.format(groups=", ".join(small)) if small else "")).strip())
 

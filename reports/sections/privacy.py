@@ -73,7 +73,7 @@ def theory_and_measurement(content: dict[str, Any], ctx: SectionContext) -> tupl
     ]
     bars = [b for b in (Bar("proven upper bound", claimed),
                         Bar("one-run audit lower bound", number(one_run.get("epsilon_lower_bound"))) if one_run else None,
-                        Bar("membership-inference lower bound", number(mia_lb.value) if mia_lb is not None else None,
+                        Bar("membership inference, lower", number(mia_lb.value) if mia_lb is not None else None,
                             *(mia_lb.ci if mia_lb is not None and mia_lb.ci and None not in mia_lb.ci else (None, None))) if mia_lb is not None else None)
             if b is not None]
     return Table("Theory beside measurement", ("quantity", "value", "what it says"), tuple(rows)), bars

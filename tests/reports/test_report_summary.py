@@ -94,7 +94,7 @@ def test_fairness_matrix_colours_cells_by_distance_from_the_reference(sample_aud
     assert male[0].text == "Male (reference)" and {c.tone for c in male[2:]} == {"ref"}
     assert female[2].text == "0.110" and female[2].interval == "[0.090, 0.130]" and female[2].tone == "far"  # 0.11 vs 0.26
     assert female[3].tone == "mid"  # 0.55 vs 0.62
-    assert [r[0].text for r in race.rows] == ["White (reference)", "Black"] and "Tiny (3 rows)" in race.note
+    assert [r[0].text for r in race.rows] == ["White (reference)", "Black"] and "Tiny (n = 3)" in race.note
     assert race.rows[1][3].text == "null" and race.rows[1][3].interval == "no positive labels"
 
 
