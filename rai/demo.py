@@ -216,8 +216,9 @@ def _run_steps(out: Path, plan: DemoPlan, *, quick: bool, seed: int, quiet: bool
     steps.run("gate with the default policy",
               lambda: steps.rai(["gate", str(out / "audit.json"), "--policy", "default", "--verdict", str(out / "verdict.json")] + q,
                                 ok=(EXIT_OK, EXIT_GATE_FAILED)))
-    steps.run("report: HTML, Markdown summary, JUnit",
-              lambda: steps.rai(["report", str(out / "audit.json"), "--policy", "default", "--html", str(out / "report.html"),
+    steps.run("report: HTML (beside the baseline), Markdown summary, JUnit",
+              lambda: steps.rai(["report", str(out / "audit.json"), "--policy", "default",
+                                 "--compare", str(out / "audit-baseline.json"), "--html", str(out / "report.html"),
                                  "--markdown", str(out / "summary.md"), "--junit", str(out / "junit.xml")] + q))
     atomic_write_text(out / "commands.sh", "#!/bin/sh\n# The commands `rai demo` ran, in order.\nset -e\n" + "\n".join(steps.commands) + "\n")
     verdict = json.loads((out / "verdict.json").read_text(encoding="utf-8"))
@@ -231,35 +232,11 @@ def _run_steps(out: Path, plan: DemoPlan, *, quick: bool, seed: int, quiet: bool
 
 
 # --- explaining the numbers ------------------------------------------------------------------
-
-def _metric(audit: dict[str, Any], metric_id: str, **details: str) -> dict[str, Any] | None:
-    for m in audit.get("metrics", []):
-        if m["id"] == metric_id and all(str(m.get("details", {}).get(k)) == v for k, v in details.items()):
-            return m
-    return None
-
-
-def _fmt(m: dict[str, Any] | None, digits: int = 2) -> str:
-    if m is None or m.get("value") is None:
-        return "n/a"
-    text = f"{m['value']:.{digits}f}" if isinstance(m["value"], float) else str(m["value"])
-    ci = m.get("ci")
-    if ci and ci[0] is not None and ci[1] is not None:
-        text += f" [{ci[0]:.{digits}f}, {ci[1]:.{digits}f}]"
-    return text
-
-
-def _one_run_size(audit: dict[str, Any]) -> str:
-    record = _metric(audit, "privacy.audit.epsilon_lower_bound")
-    return str((record or {}).get("details", {}).get("m", "no"))
-
-
-def _ledger(run: Path) -> dict[str, Any]:
-    return json.loads((run / rundir.PRIVACY).read_text(encoding="utf-8"))
-
+# The sentences about each finding come from the report (rai.reports.explain), so every report has them;
+# the demo adds what only it knows: the accuracy of both runs, and where its data's findings come from.
 
 def _accuracy(run: Path) -> float | None:
-    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+    metrics = json.loads((run / rundir.METRICS).read_text(encoding="utf-8"))
     return metrics.get("eval", metrics).get("accuracy")
 
 
@@ -271,46 +248,36 @@ def _accuracy_sentence(dp: float | None, base: float | None) -> str:
     return f"Accuracy on held-out rows: DP {dp:.3f}, non-DP baseline {base:.3f}; {verdict}."
 
 
+DEMO_CONTEXT = {
+    "privacy": "Non-members are held-out rows of the same balanced pool, so the attack measures memorisation, not a shift "
+               "between data sets; the proven epsilon bounds what any attack could ever reach.",
+    "fairness": "The labels themselves carry the gap: about 31% of men and 11% of women in UCI Adult earn over 50K (a label "
+                "ratio near 0.4), so a model that learns the labels inherits it. A failing fairness rule here is a finding "
+                "about the data and the task, not a defect of the demo.",
+    "pii": "These are the synthetic records the demo planted (email, phone, card, IBAN, SSN).",
+    "toxicity": "",
+}
+
+
 def explain(outcome: DemoOutcome) -> str:
     """A paragraph per finding, saying what the numbers mean (printed at the end of the demo)."""
-    a, b, out = outcome.audit, outcome.baseline_audit, outcome.out
+    from rai.audit.gate import evaluate, load_policy
+    from rai.audit.result import read_audit
+    from rai.reports.explain import paragraphs
+
+    out = outcome.out
     dp_run, base_run = _run_dirs(out)
-    ledger = _ledger(dp_run)
-    backend = a.get("sections", {}).get("toxicity", {}).get("backend") or {}
-    failed = [r for r in outcome.verdict["rules"] if r["status"] in ("fail", "missing")]
-    warned = [r for r in outcome.verdict["rules"] if r["status"] == "warn"]
-    lines = [
-        f"Verdict: {'PASS' if outcome.passed else 'FAIL'} under the `default` policy"
-        + (f" ({len(failed)} blocking rule(s): {', '.join(r['rule'] for r in failed)})" if failed else "")
-        + (f"; {len(warned)} warning(s)" if warned else "") + ".",
+    audit, baseline = read_audit(out / "audit.json"), read_audit(out / "audit-baseline.json")
+    found = paragraphs(audit, evaluate(load_policy("default"), audit), baseline)
+    lines = [found["verdict"], ""]
+    if "privacy" in found:
+        lines.append(f"{found['privacy']} {_accuracy_sentence(_accuracy(dp_run), _accuracy(base_run))} {DEMO_CONTEXT['privacy']}")
+    lines += [found[k] for k in ("one_run",) if k in found]
+    lines += [f"{found[area]} {DEMO_CONTEXT[area]}".strip() for area in ("fairness", "pii", "toxicity") if area in found]
+    lines += [
         "",
-        f"Privacy guarantee: the DP model is ({ledger['epsilon']:.2f}, {ledger['delta']:.1e})-differentially private "
-        f"per example ({ledger['accountant']} accountant, noise multiplier {ledger['noise_multiplier']:.2f}, "
-        f"{ledger['steps']} steps). " + _accuracy_sentence(_accuracy(dp_run), _accuracy(base_run)),
-        f"Measured memorisation: membership-inference AUC {_fmt(_metric(a, 'privacy.mia.auc'))} for the DP model vs "
-        f"{_fmt(_metric(b, 'privacy.mia.auc'))} for the baseline (0.5 = the attacker guesses); canary exposure (bits, "
-        f"higher = memorised) mean {_fmt(_metric(a, 'privacy.canary.exposure_mean'))} vs {_fmt(_metric(b, 'privacy.canary.exposure_mean'))}. "
-        "Non-members are held-out rows of the same balanced pool, so the attack measures memorisation, not a shift "
-        "between data sets. Training only the head of a frozen encoder memorises little with or without DP; the "
-        "proven epsilon bounds what any attack could ever reach.",
-        f"One-run audit ({_one_run_size(a)} audit canaries, each trained on with probability 1/2): the epsilon lower bound "
-        f"it proves is {_fmt(_metric(a, 'privacy.audit.epsilon_lower_bound'))} for the DP model, beside the claimed "
-        f"{ledger['epsilon']:.2f}, and {_fmt(_metric(b, 'privacy.audit.epsilon_lower_bound'))} for the baseline (95% "
-        "confidence). A bound above the claim would mean the guarantee is broken; a bound far below it is expected, since "
-        "an attack on one model with a few hundred canaries sees only part of the worst case the accountant covers.",
-        f"Fairness: demographic-parity ratio by sex {_fmt(_metric(a, 'fairness.demographic_parity_ratio', attribute='sex'))} "
-        "(the four-fifths rule asks for at least 0.80). The labels themselves carry the gap: about 31% of men and 11% of "
-        "women in UCI Adult earn over 50K (a label ratio near 0.4), so a model that learns the labels inherits it. "
-        "A failing fairness rule here is a finding about the data and the task, not a defect of the demo.",
-        f"PII: {_fmt(_metric(a, 'pii.records_with_pii'), 0)} training record(s) hold PII: the synthetic records the demo "
-        "planted (email, phone, card, IBAN, SSN). Values are masked everywhere; clean the data with "
-        "`rai audit pii --redact` before training.",
-        f"Toxicity: rate {_fmt(_metric(a, 'toxicity.rate'))} of training texts at or above 0.5, scored by "
-        f"{backend.get('name', 'n/a')}" + (" (Detoxify weights are not on this machine, so the offline profanity "
-                                            "classifier stood in: see docs/toxicity.md to provide them)."
-                                            if backend.get("fallback_reason") else "."),
-        "",
-        f"Report: {outcome.report}   Summary: {out / 'summary.md'}   JUnit: {out / 'junit.xml'}",
+        f"Report: {outcome.report} (the DP model beside the non-DP baseline)   Summary: {out / 'summary.md'}   "
+        f"JUnit: {out / 'junit.xml'}",
         f"The demo exits 0 because it ran; `rai gate {out / 'audit.json'} --policy default` would exit "
         f"{0 if outcome.passed else 1}, which is what CI enforces. The commands it ran are in {out / 'commands.sh'}.",
     ]

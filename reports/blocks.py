@@ -46,12 +46,30 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Cell:
+    """A matrix cell: its value, its interval in small type, and a tone (how far from the reference)."""
+
+    text: str
+    interval: str = ""
+    tone: str = ""  # "" | ref | near | mid | far
+
+
+@dataclass(frozen=True)
+class Matrix:
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    note: str = ""
+    kind: str = "matrix"
+
+
+@dataclass(frozen=True)
 class Note:
     text: str
     kind: str = "note"
 
 
-Block = Table | KeyValues | Figure | Note
+Block = Table | KeyValues | Figure | Matrix | Note
 
 
 # --- cells ------------------------------------------------------------------------------------

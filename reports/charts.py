@@ -156,7 +156,7 @@ def _domain(values: Sequence[float], fixed: tuple[float, float] | None) -> tuple
 def bar_chart(bars: Sequence[Bar], *, title: str, thresholds: Sequence[Threshold] = (), domain: tuple[float, float] | None = None,
               description: str = "") -> Chart:
     """Horizontal bars with interval whiskers and dashed threshold lines (labels on the left)."""
-    row, label_w, plot_w, top, bottom = 24, 190, 380, 34, 30
+    row, label_w, plot_w, top, bottom = 22, 180, 330, 30, 28
     width = label_w + plot_w + 70
     height = top + row * max(len(bars), 1) + bottom
     values = [v for b in bars for v in (b.value, b.low, b.high)] + [t.value for t in thresholds]
@@ -205,7 +205,7 @@ def _thin(xs: Sequence[float], ys: Sequence[float]) -> list[tuple[float, float]]
 def line_chart(series: Sequence[Series], *, title: str, x_label: str, y_label: str, domain: tuple[float, float] = (0.0, 1.0),
                log: bool = False, diagonal: bool = False, description: str = "") -> Chart:
     """Lines on square axes (ROC curves); `log` draws both axes from 1e-4 (or the data's floor) to 1."""
-    size, left, top, legend_w = 300, 54, 18, 190
+    size, left, top, legend_w = 250, 54, 18, 190
     width, height = left + size + 20 + legend_w, top + size + 46
     lo, hi = domain
     if log:
@@ -252,7 +252,7 @@ def histogram(*, counts: Sequence[float], edges: Sequence[float], title: str, x_
     """Vertical bars of counts between bin edges, with an optional dashed threshold line."""
     if len(edges) != len(counts) + 1:
         raise ValueError(f"histogram needs len(edges) == len(counts) + 1, got {len(edges)} and {len(counts)}")
-    left, top, plot_w, plot_h = 54, 26, 420, 180
+    left, top, plot_w, plot_h = 54, 26, 420, 140
     width, height = left + plot_w + 30, top + plot_h + 46
     lo, hi = float(edges[0]), float(edges[-1])
     if hi <= lo:

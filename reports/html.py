@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from rai.audit.gate.verdict import Verdict
 from rai.audit.result import AuditResult
+from rai.reports.compare import Comparison
 from rai.reports.safety import neutralize
 from rai.reports.view import build_view
 
@@ -33,7 +34,7 @@ def _finalize(value: Any) -> Any:
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("reports", "templates"),
+        loader=jinja2.PackageLoader("rai.reports", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         finalize=_finalize,
@@ -43,7 +44,9 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_html(audit: AuditResult, verdict: Verdict | None = None, *, audit_path: str | None = None) -> str:
-    """The report of `audit` (and the gate `verdict`, when a policy was evaluated) as one HTML document."""
-    view = build_view(audit, verdict, audit_path=audit_path)
+def render_html(audit: AuditResult, verdict: Verdict | None = None, *, audit_path: str | None = None,
+                comparison: Comparison | None = None) -> str:
+    """The report of `audit` (and the gate `verdict`, when a policy was evaluated; and a `comparison`
+    with a baseline audit) as one HTML document."""
+    view = build_view(audit, verdict, audit_path=audit_path, comparison=comparison)
     return environment().get_template("report.html.j2").render(view=view, csp=CSP)

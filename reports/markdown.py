@@ -9,6 +9,7 @@ from __future__ import annotations
 from rai.core.formatting import details_label, format_observed
 from rai.audit.gate.verdict import Verdict
 from rai.audit.result import AuditResult
+from rai.reports.compare import Comparison
 from rai.reports.safety import markdown_text as md
 from rai.reports.view import build_view
 
@@ -20,9 +21,23 @@ def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def render_markdown(audit: AuditResult, verdict: Verdict | None = None, *, audit_path: str | None = None) -> str:
-    """A short summary: verdict, the gate table, the audit's headline metrics, warnings."""
-    view = build_view(audit, verdict, audit_path=audit_path)
+def _comparison(cmp: Comparison) -> list[str]:
+    lines = [f"### Compared with {md(cmp.baseline_path)}", ""]
+    if cmp.rules:
+        lines += [f"{len(cmp.changed_rules)} of {len(cmp.rules)} rule(s) changed status.", ""]
+        lines += [_row(["rule", "baseline", "this audit"]), _row(["---"] * 3)]
+        lines += [_row([("**" + md(r.rule) + "**") if r.changed else md(r.rule), STATUS_MARK.get(r.baseline, r.baseline),
+                        STATUS_MARK.get(r.current, r.current)]) for r in cmp.rules]
+        lines.append("")
+    lines += [_row(["metric", "record", "this audit", "baseline", "change"]), _row(["---"] * 5)]
+    lines += [_row([md(m.metric), md(m.record), m.current, m.baseline, m.delta]) for m in cmp.metrics]
+    return lines + [""]
+
+
+def render_markdown(audit: AuditResult, verdict: Verdict | None = None, *, audit_path: str | None = None,
+                    comparison: Comparison | None = None) -> str:
+    """A short summary: verdict, one line per area, the gate table, the comparison, the other metrics, warnings."""
+    view = build_view(audit, verdict, audit_path=audit_path, comparison=comparison)
     lines: list[str] = []
     if verdict is None:
         lines.append("## rai audit: no gate verdict")
@@ -35,6 +50,9 @@ def render_markdown(audit: AuditResult, verdict: Verdict | None = None, *, audit
         lines.append(md(verdict.summary()))
         lines += ["", f"Policy file: {md(verdict.policy_source)}" + (f" · SHA-256 `{verdict.policy_sha256}`" if verdict.policy_sha256 else "")]
     lines += ["", f"Model: {md(view.model) if view.model is not None else 'not recorded'} · audit created {md(view.created)} · {md(view.tool)}", ""]
+    lines += [f"- **{c.title}**: {md(c.headline)} {c.value}" + (f" ({c.interval})" if c.interval else "")
+              + (f", {STATUS_MARK.get(c.status, c.status)} {md(c.rule)}" if c.rule else "") + f". {md(c.meaning)}" for c in view.cards]
+    lines.append("")
     if view.gate_rows:
         lines += [_row(["rule", "record", "observed [interval]", "threshold", "status", "why"]), _row(["---"] * 6)]
         for row in view.gate_rows:
@@ -42,6 +60,8 @@ def render_markdown(audit: AuditResult, verdict: Verdict | None = None, *, audit
                                row.threshold + (" (warn)" if row.severity == "warn" else ""),
                                STATUS_MARK[row.status], md(row.why)]))
         lines.append("")
+    if comparison is not None:
+        lines += _comparison(comparison)
     gated = {r.rule.metric for r in verdict.rules} if verdict is not None else set()
     ungated = [m for m in audit.metrics if m.id not in gated]
     if ungated:

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from rai.core.formatting import details_label
 from rai.audit.gate.verdict import RuleResult, Verdict
 from rai.audit.result import AuditResult
+from rai.reports.compare import Comparison
+from rai.reports.explain import Card, cards
 from rai.reports.blocks import Block, KeyValues, Table, cell_text, generic_blocks
-from rai.reports.sections import IDENTIFYING_KEYS, SECTION_ORDER, SectionContext, SectionView, section_view, short_label
+from rai.reports.sections import IDENTIFYING_KEYS, SECTION_ORDER, SectionContext, SectionView, identifying_label, section_view
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class GateRow:
     why: str
     severity: str
     first: bool  # first row of its rule (the others are its further records)
+    rule_status: str = ""  # the rule's status (a passing record of a failing rule stays in view with it)
 
     @property
     def record(self) -> str:
@@ -45,6 +48,8 @@ class ReportView:
     warnings: tuple[str, ...]
     provenance: tuple[Block, ...]
     audit_path: str | None = None
+    cards: tuple[Card, ...] = ()
+    comparison: Comparison | None = None
 
 
 # --- the whole report -------------------------------------------------------------------------
@@ -54,13 +59,13 @@ def gate_rows(verdict: Verdict) -> tuple[GateRow, ...]:
         rule = rr.rule
         if not rr.records:
             rows.append(GateRow(rule.label, "", "", "absent", rule.threshold_text(), rr.status.value, rr.why, rule.severity.value,
-                                True))
+                                True, rr.status.value))
             continue
         for i, rec in enumerate(rr.records):
-            label = short_label(rec.details)
+            label = identifying_label(rec.details)
             rest = {k: v for k, v in rec.details.items() if k not in IDENTIFYING_KEYS}
-            rows.append(GateRow(rule.label, label, details_label(rest) if label != rec.label else "", rec.observed,
-                                rule.threshold_text(), rec.status.value, rec.why, rule.severity.value, i == 0))
+            rows.append(GateRow(rule.label, label, details_label(rest), rec.observed,
+                                rule.threshold_text(), rec.status.value, rec.why, rule.severity.value, i == 0, rr.status.value))
     return tuple(rows)
 
 
@@ -84,7 +89,8 @@ def provenance_blocks(audit: AuditResult) -> list[Block]:
     return blocks
 
 
-def build_view(audit: AuditResult, verdict: Verdict | None, *, audit_path: str | None = None) -> ReportView:
+def build_view(audit: AuditResult, verdict: Verdict | None, *, audit_path: str | None = None,
+               comparison: Comparison | None = None) -> ReportView:
     rules: dict[str, list[RuleResult]] = {}
     for rr in verdict.rules if verdict is not None else ():
         rules.setdefault(rr.rule.metric, []).append(rr)
@@ -108,4 +114,5 @@ def build_view(audit: AuditResult, verdict: Verdict | None, *, audit_path: str |
         tool=f"{tool.get('name', 'rai-suite')} {tool.get('version', '')}".strip(), verdict=verdict, banner_status=status,
         banner_text=text, gate_rows=gate_rows(verdict) if verdict is not None else (), sections=sections, warnings=warnings,
         provenance=tuple(provenance_blocks(audit)), audit_path=audit_path,
+        cards=cards(audit, verdict), comparison=comparison,
     )

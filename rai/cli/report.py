@@ -1,4 +1,4 @@
-"""`rai report AUDIT [--policy …] [--baseline …] --html report.html --markdown summary.md --junit junit.xml`.
+"""`rai report AUDIT [--policy …] [--baseline …] [--compare BASELINE] --html report.html --markdown summary.md --junit junit.xml`.
 
 Re-renders from a saved audit.json alone. Everything is rendered before anything is written, and
 the files appear together or not at all (`rai.core.outputs`), so a failure leaves no partial report behind. The exit code
@@ -21,6 +21,9 @@ ERR_JUNIT_POLICY = "rai report: --junit needs --policy (its test cases are the p
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("audit", metavar="AUDIT", help="a saved audit.json")
     add_policy_arguments(parser, required=False)
+    parser.add_argument("--compare", metavar="BASELINE.json",
+                        help="an audit to show side by side (a non-DP baseline, or the last release): deltas, and the "
+                             "policy's rules judged on both")
     parser.add_argument("--html", metavar="report.html", help="self-contained HTML report (inline CSS and SVG)")
     parser.add_argument("--markdown", metavar="summary.md", help="Markdown summary for CI job summaries and PR comments")
     parser.add_argument("--junit", metavar="junit.xml", help="JUnit XML, one test case per policy rule (needs --policy)")
@@ -31,17 +34,24 @@ def run(args: argparse.Namespace) -> int:
     from rai.core.errors import InputError
     from rai.core.progress import say
     from rai.reports import render_html, render_junit, render_markdown
+    from rai.reports.compare import compare
 
     if not (args.html or args.markdown or args.junit):
         raise InputError(ERR_NOTHING)
     if args.junit and not args.policy:
         raise InputError(ERR_JUNIT_POLICY)
     audit, verdict = judge(args.audit, args.policy, args.baseline)
-    renderers = (("html", render_html), ("markdown", render_markdown), ("junit", render_junit))
-    for name, render in renderers:
+    comparison = None
+    if args.compare:
+        other, other_verdict = judge(args.compare, args.policy, None)
+        comparison = compare(audit, other, verdict, other_verdict, baseline_path=args.compare)
+    pages = {"html": lambda: render_html(audit, verdict, audit_path=args.audit, comparison=comparison),
+             "markdown": lambda: render_markdown(audit, verdict, audit_path=args.audit, comparison=comparison),
+             "junit": lambda: render_junit(audit, verdict)}
+    for name, render in pages.items():
         path = getattr(args, name)
         if path:
-            args.outputs.write_text(path, render(audit, verdict, audit_path=args.audit), f"--{name}")
+            args.outputs.write_text(path, render(), f"--{name}")
     if verdict is not None:
         say(f"rai report: {verdict.summary()}")
     return EXIT_OK

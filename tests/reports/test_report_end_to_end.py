@@ -49,7 +49,7 @@ def test_audit_run_gate_report(rai, tmp_path):
     code, _, err = rai("report", tmp_path / "audit.json", "--policy", "default", *[a for k, v in files.items() for a in (f"--{k}", v)])
     assert code == 0, err
     html = files["html"].read_text()
-    for title in ("class=1 / sex: selection_rate", "class=1 / race: groups", "PII findings by type",
+    for title in ("By sex: rates per group", "By sex: disparity ratios", "Findings by type and column",
                   "Toxicity score distribution (profanity)", "fairness.demographic_parity_ratio"):
         assert title in html, title
     assert "<script" not in html and "&lt;script&gt;document.title=&#39;x&#39;&lt;/script&gt;" in html

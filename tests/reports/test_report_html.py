@@ -35,12 +35,13 @@ def test_report_is_self_contained_and_complete(sample_audit):
     assert re.findall(r'\b(?:src|href)="([^"]*)"', html) == ["data:,"]
     assert "Content-Security-Policy" in html and "default-src &#39;none&#39;; style-src &#39;unsafe-inline&#39;" in html and "@media print" in html
     assert 'class="banner fail"' in html and "Release gate failed" in html
-    for title in ("Fairness", "Privacy", "Personal data (PII)", "Toxicity", "Warnings", "Provenance"):
+    for title in ("Fairness", "Privacy", "Personal data (PII)", "Toxicity", "Provenance"):
         assert f"<h2>{title}</h2>" in html
-    assert html.count("<svg") >= 8  # metric charts, group rates, ROC (linear and log), PII by type, score histogram
-    assert "Membership inference: ROC curve" in html and "loss (AUC 0.58)" in html
-    assert "PII findings by type" in html and "Toxicity score distribution (toxicity)" in html
-    assert "selection_rate" in html and "0.8 x highest rate" in html  # the four-fifths line on group rates
+    assert 'id="warnings"' in html and 'id="summary"' in html and '<details class="appendix" id="appendix">' in html
+    assert html.count("<svg") >= 4  # disparity ratios, ε bounds, ROC (log-log), score histogram
+    assert "Membership inference ROC, log-log" in html and "loss (AUC 0.58)" in html
+    assert "Findings by type and column" in html and "Toxicity score distribution (toxicity)" in html
+    assert "By sex: rates per group" in html and "By sex: disparity ratios" in html and "min 0.8 (block)" in html
 
 
 def test_gate_rows_name_the_record_and_fold_its_other_details(sample_audit):
@@ -66,7 +67,7 @@ def test_hostile_strings_are_escaped(sample_audit, hostile):
 def test_no_policy_gives_a_neutral_banner(sample_audit):
     html = render_html(sample_audit())
     assert 'class="banner none"' in html and "No gate verdict" in html and "<h2>Gate" not in html
-    assert "<h3>Metrics</h3>" in html and 'class="more"' not in html  # nothing gated: every record in view
+    assert "<h3>Metrics</h3>" in html and "more metric record(s)" not in html  # nothing gated: every record in one table
 
 
 def test_section_tables_show_gated_records_and_fold_the_others(sample_audit):
@@ -75,7 +76,7 @@ def test_section_tables_show_gated_records_and_fold_the_others(sample_audit):
     verdict = evaluate(load_policy("default"), audit)
     gated = {r.rule.metric for r in verdict.rules}
     fairness = next(s for s in build_view(audit, verdict).sections if s.title == "Fairness")
-    shown, folded = (b for b in fairness.blocks if getattr(b, "kind", "") == "table" and "etrics" in b.title)
+    shown, folded = (b for b in fairness.appendix if getattr(b, "kind", "") == "table" and "etrics" in b.title)
     assert shown.title == "Metrics the policy gates" and not shown.fold and {r[0] for r in shown.rows} <= gated
     assert folded.fold.startswith(f"{len(folded.rows)} more metric record(s)") and {r[-1] for r in folded.rows} == {"not gated"}
     n_fairness = sum(m.id.startswith("fairness.") and m.section == "fairness" for m in audit.metrics)
@@ -115,7 +116,7 @@ def test_a_builder_crash_falls_back_to_raw_data_with_a_note(monkeypatch, sample_
     privacy = next(s for s in sections if s.name == "privacy")
     notes = [b.text for b in privacy.blocks if b.kind == "note"]
     assert notes == [NOTE_FALLBACK.format(section="privacy", error="KeyError: 'surprise'")]
-    assert any(b.kind == "kv" and b.title == "Details / attacks / loss" for b in privacy.blocks)
+    assert any(b.kind == "kv" and b.title == "Privacy / attacks / loss" for b in privacy.appendix)
 
 
 def test_generic_blocks_tables_and_limits():
@@ -140,7 +141,7 @@ def test_bar_chart_geometry_and_escaping():
     chart = bar_chart([Bar("<b>&", 0.5, 0.4, 0.6, bad="fail"), Bar("null one", None)], title="t<",
                       thresholds=[Threshold(0.8, "min 0.8")], domain=(0.0, 1.0))
     (bar,) = chart.rects
-    left, width = 190, 380
+    left, width = 180, 330
     assert bar.x == pytest.approx(left) and bar.w == pytest.approx(0.5 * width) and bar.fill == "#B42318"
     threshold = [ln for ln in chart.lines if ln.dash]
     assert len(threshold) == 1 and threshold[0].x1 == pytest.approx(left + 0.8 * width)
@@ -154,14 +155,14 @@ def test_bar_chart_geometry_and_escaping():
 def test_line_chart_and_histogram():
     roc = line_chart([Series("a<tt>ack", [0, 0.5, 1], [0, 0.8, 1])], title="ROC", x_label="fpr", y_label="tpr", diagonal=True)
     (curve,) = roc.polylines
-    assert curve.points[0] == (54.0, 318.0) and curve.points[-1] == (354.0, 18.0)
+    assert curve.points[0] == (54.0, 268.0) and curve.points[-1] == (304.0, 18.0)
     assert "a&lt;tt&gt;ack" in render_svg(roc)
     log = line_chart([Series("s", [0.001, 0.01, 1], [0.002, 0.05, 1])], title="log", x_label="x", y_label="y", log=True)
-    assert log.polylines[0].points[-1] == (354.0, 18.0) and any(t.text == "0.001" for t in log.texts)
+    assert log.polylines[0].points[-1] == (304.0, 18.0) and any(t.text == "0.001" for t in log.texts)
     many = line_chart([Series("s", list(range(5000)), list(range(5000)))], title="t", x_label="x", y_label="y", domain=(0, 5000))
     assert len(many.polylines[0].points) <= 400
     hist = histogram(counts=[1, 3], edges=[0, 0.5, 1], title="h", x_label="score", threshold=Threshold(0.5, "t"))
-    assert [r.fill for r in hist.rects] == ["#0072B2", "#B54708"] and hist.rects[1].h == pytest.approx(180)
+    assert [r.fill for r in hist.rects] == ["#0072B2", "#B54708"] and hist.rects[1].h == pytest.approx(140)
     with pytest.raises(ValueError, match="len\\(edges\\) == len\\(counts\\) \\+ 1"):
         histogram(counts=[1, 2], edges=[0, 1], title="h", x_label="x")
 
@@ -178,18 +179,18 @@ def test_counterfactual_pairs_are_charted():
 
 
 def test_privacy_section_shows_the_one_run_bound_beside_the_claimed_epsilon():
-    def privacy_kv(section):
+    def theory(section):
         audit = AuditResult()
         audit.add_section("privacy", section)
         view = next(s for s in build_view(audit, None).sections if s.name == "privacy")
-        return view.blocks[0], render_html(audit, None)
+        return {r[0]: r[1:] for r in view.blocks[0].rows}, render_html(audit, None)
 
     one_run = {"epsilon_lower_bound": 0.4213, "confidence": 0.95, "correct": 48, "guesses": 60, "m": 256}
-    block, html = privacy_kv({"guarantee": {"dp": True, "epsilon": 7.5, "delta": 1e-5}, "one_run": one_run})
-    assert block.title == "Privacy guarantee and its one-run audit"
-    assert dict(block.items) == {"claimed ε (privacy.json)": "7.5", "δ": "1e-05",
-                                 "one-run ε lower bound": "0.4213 at 95% confidence: 48 of 60 guesses right on 256 audit canaries"}
-    assert "0.4213 at 95% confidence" in html
-    block, _ = privacy_kv({"guarantee": {"dp": False, "epsilon": None}, "one_run": None})
-    assert dict(block.items)["claimed ε (privacy.json)"] == "none (trained without DP)"
-    assert dict(block.items)["one-run ε lower bound"] == "not measured (train with --audit-canaries M)"
+    rows, html = theory({"guarantee": {"dp": True, "epsilon": 7.5, "delta": 1e-5, "accountant": "prv"}, "one_run": one_run})
+    assert rows["ε, proven upper bound"][0] == "7.5" and rows["δ, proven"][0] == "1e-05"
+    assert rows["one-run ε lower bound"] == ("0.42", "48 of 60 guesses right on 256 audit canaries, 95% confidence; "
+                                            "above the proven ε would break the guarantee")
+    assert "Theory beside measurement" in html and "ε: proven upper bound and measured lower bounds" in html
+    rows, _ = theory({"guarantee": {"dp": False, "epsilon": None}, "one_run": None})
+    assert rows["ε, proven upper bound"] == ("none: trained without DP", "no guarantee")
+    assert rows["one-run ε lower bound"] == ("n/a", "not measured (train with --audit-canaries M)")

@@ -1,5 +1,5 @@
 """The `monitor` section (`rai monitor --snapshot`): monitored rates per window as time series, and the
-windows that raised alerts. Its own module, registered in `sections.SECTION_BUILDERS`.
+windows that raised alerts. Registered in `sections.SECTION_BUILDERS`.
 
 The line chart has square unit axes, so the x axis is the window's position in the series
 (first window 0, last 1); the table names each alerting window's records and rules.
