@@ -11,7 +11,7 @@ from rai.reports.blocks import Block, Figure, Table, walk
 from rai.reports.charts import Bar, Series, Threshold, bar_chart, line_chart
 from rai.reports.explain import fmt, record_in
 from rai.reports.sections.common import SectionContext
-from rai.reports.stats import number
+from rai.reports.stats import number, stat
 
 NO_DP = "none: trained without DP"
 
@@ -35,8 +35,7 @@ def _roc_series(content: Any) -> tuple[list[Series], set[int]]:
                 continue
             own = next((str(child[k]) for k in ("name", "attack", "label") if isinstance(child.get(k), (str, int))), None)
             name = own or (path[-1] if key == "roc" and path and path[-1] else str(key) or "attack")
-            auc = number(child.get("auc"))
-            auc = auc if auc is not None else number(node.get("auc"))
+            auc = stat(child, "auc").value if "auc" in child else stat(node, "auc").value
             series.append(Series(name + (f" (AUC {format_number(auc)})" if auc is not None else ""),
                                  [number(x) for x in child["fpr"]], [number(y) for y in child["tpr"]]))
             used |= {id(child["fpr"]), id(child["tpr"])} | ({id(child["thresholds"])} if isinstance(child.get("thresholds"), list) else set())

@@ -10,7 +10,7 @@ from rai.reports.blocks import Block, Figure, KeyValues, Table, cell_text, walk
 from rai.reports.charts import Bar, Threshold, bar_chart, histogram, histogram_of
 from rai.reports.sections.common import SectionContext
 from rai.reports.sections.groups import group_charts
-from rai.reports.stats import number, pair
+from rai.reports.stats import number, stat
 
 
 def gap_blocks(ctx: SectionContext) -> list[Block]:
@@ -64,8 +64,8 @@ def toxicity_blocks(content: dict[str, Any], ctx: SectionContext) -> tuple[list[
         used |= {id(hist["edges"]), id(hist["counts"])}
         if name == primary or primary not in labels:
             blocks.append(figure)
-    rates = [Bar(str(name), number(b.get("rate")), *(pair(b.get("ci")) or (None, None)))
-             for name, b in labels.items() if isinstance(b, dict) and "rate" in b]
+    rates = [Bar(str(name), r.value, *(r.ci or (None, None)))
+             for name, r in ((name, stat(b, "rate")) for name, b in labels.items() if isinstance(b, dict) and "rate" in b)]
     if len(rates) > 1:
         blocks.append(Figure(bar_chart(rates, title="Toxicity rate by label", domain=(0.0, 1.0),
                                        thresholds=ctx.thresholds("toxicity.rate")),
