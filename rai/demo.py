@@ -69,9 +69,9 @@ class DemoPlan:
 FULL = DemoPlan(train_rows=3000, eval_rows=1000, epochs=4, max_length=48, train_layers="head", batch_size=256,
                 physical_batch_size=64, learning_rate=5e-3, canaries=10, audit_canaries=200, canary_candidates=300, n_boot=1000,
                 privacy_bootstrap=500)
-QUICK = DemoPlan(train_rows=600, eval_rows=200, epochs=2, max_length=32, train_layers="head", batch_size=64,
-                 physical_batch_size=64, learning_rate=5e-3, canaries=3, audit_canaries=64, canary_candidates=30, n_boot=100,
-                 privacy_bootstrap=50)
+QUICK = DemoPlan(train_rows=400, eval_rows=120, epochs=2, max_length=24, train_layers="head", batch_size=64,
+                 physical_batch_size=64, learning_rate=5e-3, canaries=3, audit_canaries=64, canary_candidates=20, n_boot=50,
+                 privacy_bootstrap=30)
 
 
 @dataclass
