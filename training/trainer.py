@@ -13,12 +13,12 @@ draws their own streams (`stream(purpose)`, `numpy_generator(purpose)`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import signal
 from collections.abc import Callable
-from typing import TypeVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -156,7 +156,8 @@ def _together(world: World, work: Callable[[], _T]) -> _T:
     try:
         result = work()
     except BaseException:
-        world.agree(False)
+        with contextlib.suppress(Exception):  # the others may be gone already; this process's error is the one to show
+            world.agree(False)
         raise
     if not world.agree(True):
         raise InputError(ERR_OTHER_PROCESS)
