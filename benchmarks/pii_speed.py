@@ -74,7 +74,7 @@ def audit_once(path: Path, workers: int, out: Path) -> tuple[float, float]:
 
     c0, w0 = _cpu(), time.perf_counter()
     code = execute(["audit", "pii", str(path), "--out", str(out / "audit.json"), "--findings", str(out / "f.jsonl"),
-                    "--workers", str(workers), "--quiet"])
+                    "--workers", str(workers), "--quiet", "--force"])  # each run replaces the last one's outputs
     if code != 0:
         raise SystemExit(f"rai audit pii exited {code}")
     return _cpu() - c0, time.perf_counter() - w0
