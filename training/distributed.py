@@ -32,6 +32,8 @@ from rai.core.errors import EXIT_INTERNAL, InputError, RaiError
 from rai.training.randomness import KEY_BYTES, PrivacyRandomness
 
 COLLECTIVE_TIMEOUT = timedelta(minutes=5)  # longer than any step's imbalance between processes; shorter than a stuck job
+# The other processes wait this long at the end for rank 0 to evaluate and write the run directory.
+EXIT_TIMEOUT = timedelta(hours=24)
 ERR_OTHER_PROCESS = "another process of the distributed job failed before training started (see its error above)"
 ERR_PROCESS_LOST = ("rai train: a process of the distributed job stopped or did not answer during step {step} of {total} "
                     "({reason}); {then}")
@@ -156,8 +158,12 @@ def joined() -> Iterator[World]:
     if cuda:
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     dist.init_process_group("nccl" if cuda else "gloo", timeout=COLLECTIVE_TIMEOUT)
+    # All processes leave together: one that closed its connections while rank 0 still evaluated and
+    # wrote the run directory could make gloo abort (SIGABRT) in a process that was still using them.
+    leave = dist.new_group(backend="gloo", timeout=EXIT_TIMEOUT)
     try:
         yield _world()
+        dist.barrier(group=leave)  # not after an error: torchrun stops the others then
     finally:
         dist.destroy_process_group()
 
