@@ -7,34 +7,14 @@ section contract (one `Stat{value, ci, n, why_null}` shape) is adapted here and 
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Any
 
 from rai.audit.result import MetricRecord
+from rai.core.stats import Stat
+from rai.reports.blocks import as_number as number
+from rai.reports.blocks import as_pair as pair
 
-
-@dataclass(frozen=True)
-class Stat:
-    value: float | None
-    ci: tuple[float, float] | None = None
-    n: int | None = None
-    why_null: str | None = None
-
-
-def number(x: Any) -> float | None:
-    """A finite number, else None (booleans are not numbers here)."""
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        return None
-    return float(x) if math.isfinite(x) else None
-
-
-def pair(x: Any) -> tuple[float, float] | None:
-    if isinstance(x, (list, tuple)) and len(x) == 2:
-        lo, hi = number(x[0]), number(x[1])
-        if lo is not None and hi is not None:
-            return lo, hi
-    return None
+__all__ = ["Stat", "number", "pair", "stat"]
 
 
 def stat(node: Any, key: str | None = None) -> Stat:
