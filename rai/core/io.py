@@ -206,7 +206,7 @@ def atomic_output_dir(path: str | os.PathLike, *, replace: bool = False) -> Iter
         yield tmp
         if not target.exists():
             os.replace(tmp, target)
-        elif _exchange(tmp, target):  # one atomic step: `target` is always the old or the new directory
+        elif renameat2(tmp, target, RENAME_EXCHANGE):  # one atomic step: `target` is always the old or the new directory
             shutil.rmtree(tmp, ignore_errors=True)
         else:  # no exchange here: a kill between the two renames leaves the old one as .NAME.old-PID
             old = target.with_name(f".{target.name}.old-{os.getpid()}")
@@ -218,18 +218,22 @@ def atomic_output_dir(path: str | os.PathLike, *, replace: bool = False) -> Iter
         raise
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically (Linux renameat2 with RENAME_EXCHANGE); False where the system cannot."""
+RENAME_NOREPLACE, RENAME_EXCHANGE = 1, 2  # renameat2 flags (linux/fs.h)
+
+
+def renameat2(a: Path, b: Path, flags: int) -> bool:
+    """Linux renameat2(a, b, flags): rename without replacing, or swap two paths, atomically.
+    False where the system, kernel or file system cannot; OSError on any other failure."""
     if sys.platform != "linux":
         return False
-    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)  # glibc >= 2.28
-    if renameat2 is None:
+    fn = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)  # glibc >= 2.28
+    if fn is None:
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    at_fdcwd, rename_exchange = -100, 2
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd = -100
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), flags) == 0:
         return True
     code = ctypes.get_errno()
-    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # kernel or file system without exchange
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # kernel or file system without this flag
         return False
     raise OSError(code, os.strerror(code), str(b))

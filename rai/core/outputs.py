@@ -20,14 +20,11 @@ Directories are never removed unless this command created them (`fresh_output_di
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import errno
 import hashlib
 import json
 import os
 import shutil
 import signal
-import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -36,6 +33,7 @@ from types import FrameType
 from typing import Any
 
 from rai.core.errors import InputError, Stopped
+from rai.core.io import RENAME_EXCHANGE, RENAME_NOREPLACE, renameat2
 
 ERR_IS_INPUT = "is also an input of this command ({flag}); refusing to overwrite it (choose another path)"
 ERR_TWO_OUTPUTS = "is given for two outputs ({first} and {second}); choose a different path for each"
@@ -52,7 +50,6 @@ ERR_NOT_OURS = ("exists and is not a complete previous output of `{command}` ({r
                 "(choose another {flag}, or remove it yourself)")
 MANIFEST_KEY = "files"
 
-_NOREPLACE, _EXCHANGE = 1, 2  # renameat2 flags (Linux)
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -215,7 +212,7 @@ class CommandOutputs:
                 except BaseException:
                     for s, swapped in reversed(done):
                         with contextlib.suppress(OSError):
-                            _rename(s.tmp, s.target, _EXCHANGE) if swapped else os.unlink(s.target)  # type: ignore[func-returns-value]
+                            renameat2(s.tmp, s.target, RENAME_EXCHANGE) if swapped else os.unlink(s.target)  # type: ignore[func-returns-value]
                     raise
             except BaseException:
                 self._staged = staged
@@ -273,11 +270,11 @@ def _install(s: _Staged) -> bool:
         raise InputError(ERR_APPEARED.format(flag=s.flag), where=str(s.target))
     try:
         if exists:
-            if _rename(s.tmp, s.target, _EXCHANGE):
+            if renameat2(s.tmp, s.target, RENAME_EXCHANGE):
                 return True
             os.replace(s.tmp, s.target)
             return False
-        if not _rename(s.tmp, s.target, _NOREPLACE):
+        if not renameat2(s.tmp, s.target, RENAME_NOREPLACE):
             os.replace(s.tmp, s.target)
         return False
     except FileExistsError:
@@ -286,21 +283,6 @@ def _install(s: _Staged) -> bool:
         raise _write_error(exc, s.target, s.flag) from None
 
 
-def _rename(a: Path, b: Path, flags: int) -> bool:
-    """Linux renameat2(a, b, flags); False where the system or file system cannot, OSError on failure."""
-    if sys.platform != "linux":
-        return False
-    fn = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)  # glibc >= 2.28
-    if fn is None:
-        return False
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    at_fdcwd = -100
-    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), flags) == 0:
-        return True
-    code = ctypes.get_errno()
-    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-        return False
-    raise OSError(code, os.strerror(code), str(b))
 
 
 # --- signals ----------------------------------------------------------------------------------

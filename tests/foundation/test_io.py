@@ -70,7 +70,7 @@ def test_atomic_output_dir_replaces_an_existing_directory(tmp_path, monkeypatch,
     with atomic_output_dir(target) as d:
         (d / "old.txt").write_text("old")
     if not exchange:
-        monkeypatch.setattr(rio, "_exchange", lambda a, b: False)
+        monkeypatch.setattr(rio, "renameat2", lambda a, b, flags: False)
     with atomic_output_dir(target, replace=True) as d:
         (d / "new.txt").write_text("new")
     assert sorted(p.name for p in target.iterdir()) == ["new.txt"]
@@ -78,12 +78,12 @@ def test_atomic_output_dir_replaces_an_existing_directory(tmp_path, monkeypatch,
 
 
 def test_exchange_swaps_two_directories(tmp_path):
-    from rai.core.io import _exchange
+    from rai.core.io import RENAME_EXCHANGE, renameat2
 
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "x").write_text("a")
     (tmp_path / "b").mkdir()
-    assert _exchange(tmp_path / "a", tmp_path / "b")  # Linux with glibc >= 2.28, as the test machines
+    assert renameat2(tmp_path / "a", tmp_path / "b", RENAME_EXCHANGE)  # Linux with glibc >= 2.28, as the test machines
     assert (tmp_path / "b" / "x").read_text() == "a" and not any((tmp_path / "a").iterdir())
     with pytest.raises(FileNotFoundError):
-        _exchange(tmp_path / "missing", tmp_path / "b")
+        renameat2(tmp_path / "missing", tmp_path / "b", RENAME_EXCHANGE)
