@@ -205,6 +205,19 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
+def _limit_problems(rule: dict[str, Any], path: Path_, lines: _Lines, keys: tuple[str, ...]) -> list[tuple[int | None, str]]:
+    """A rule's limits (release and monitoring rules alike): finite, and min <= max."""
+    out = []
+    for key in keys:
+        value = rule.get(key)
+        if _is_number(value) and not math.isfinite(value):
+            out.append((lines.of(path + (key,)), ERR_NOT_FINITE.format(where=label(path + (key,)), got=value)))
+    lo, hi = rule.get("min"), rule.get("max")
+    if _is_number(lo) and _is_number(hi) and lo > hi:
+        out.append((lines.of(path + ("max",)), ERR_MIN_GT_MAX.format(where=label(path), min=lo, max=hi)))
+    return out
+
+
 def _semantic_problems(data: dict[str, Any], lines: _Lines) -> list[tuple[int | None, str]]:
     out: list[tuple[int | None, str]] = []
     rules = data.get("rules") if isinstance(data.get("rules"), list) else []
@@ -219,13 +232,7 @@ def _semantic_problems(data: dict[str, Any], lines: _Lines) -> list[tuple[int | 
             gated.add(metric)
             if spec is None:
                 out.append((lines.of(path + ("metric",)), ERR_UNKNOWN_METRIC.format(where=label(path + ("metric",)), metric=metric)))
-        for key in ("min", "max", "max_regression"):
-            value = rule.get(key)
-            if _is_number(value) and not math.isfinite(value):
-                out.append((lines.of(path + (key,)), ERR_NOT_FINITE.format(where=label(path + (key,)), got=value)))
-        lo, hi = rule.get("min"), rule.get("max")
-        if _is_number(lo) and _is_number(hi) and lo > hi:
-            out.append((lines.of(path + ("max",)), ERR_MIN_GT_MAX.format(where=label(path), min=lo, max=hi)))
+        out += _limit_problems(rule, path, lines, ("min", "max", "max_regression"))
         if "max_regression" in rule and spec is not None and spec.better == "none":
             out.append((lines.of(path + ("max_regression",)), ERR_NO_DIRECTION.format(where=label(path), metric=metric)))
     out += _monitoring_problems(data.get("monitoring"), lines)
@@ -261,13 +268,7 @@ def _monitoring_problems(monitoring: Any, lines: _Lines) -> list[tuple[int | Non
                 out.append((lines.of(path + ("metric",)), ERR_NOT_MONITOR_METRIC.format(where=where, metric=metric)))
             elif lookup(metric) is None:
                 out.append((lines.of(path + ("metric",)), ERR_UNKNOWN_METRIC.format(where=where, metric=metric)))
-        for key in ("min", "max"):
-            value = rule.get(key)
-            if _is_number(value) and not math.isfinite(value):
-                out.append((lines.of(path + (key,)), ERR_NOT_FINITE.format(where=label(path + (key,)), got=value)))
-        lo, hi = rule.get("min"), rule.get("max")
-        if _is_number(lo) and _is_number(hi) and lo > hi:
-            out.append((lines.of(path + ("max",)), ERR_MIN_GT_MAX.format(where=label(path), min=lo, max=hi)))
+        out += _limit_problems(rule, path, lines, ("min", "max"))
     return out
 
 
